@@ -1,0 +1,1 @@
+"""CryoCore services (Config, Status, loggingService) over one database layer (InternalDB)."""

@@ -1,0 +1,33 @@
+"""Small Python 2.7 / 3.x compatibility helpers (text vs bytes at the DB boundary)."""
+from __future__ import absolute_import, division, print_function
+
+import sys
+
+PY2 = sys.version_info[0] == 2
+
+if PY2:  # pragma: no cover - exercised by the 2.7 smoke run
+    text_type = unicode  # noqa: F821
+    string_types = (str, unicode)  # noqa: F821
+    integer_types = (int, long)  # noqa: F821
+    import Queue as queue  # noqa: F401
+else:
+    text_type = str
+    string_types = (str,)
+    integer_types = (int,)
+    import queue  # noqa: F401
+
+
+def to_text(value, errors="replace"):
+    """Return `value` as text; bytes are decoded as UTF-8 (bad bytes replaced)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors)
+    if isinstance(value, text_type):
+        return value
+    return text_type(value)
+
+
+def utf8_len(text):
+    """Length of `text` in UTF-8 bytes."""
+    return len(text.encode("utf-8", "replace"))

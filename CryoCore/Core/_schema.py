@@ -1,0 +1,179 @@
+"""The original CryoCore tables (spec section 2), for MySQL/MariaDB and SQLite.
+
+MySQL statements are the original's layout, so an existing database is used in
+place; SQLite mirrors them.  Each service creates only its own tables.
+"""
+from __future__ import absolute_import, division, print_function
+
+_MYSQL = {
+    "config": [
+        """CREATE TABLE IF NOT EXISTS config_version (
+            id INTEGER PRIMARY KEY AUTO_INCREMENT,
+            name VARCHAR(128) UNIQUE,
+            device VARCHAR(128),
+            comment TEXT) CHARACTER SET utf8mb4""",
+        """CREATE TABLE IF NOT EXISTS config (
+            id INTEGER PRIMARY KEY AUTO_INCREMENT,
+            version INTEGER NOT NULL,
+            last_modified TIMESTAMP(6) DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+            parent INTEGER NOT NULL DEFAULT 0,
+            name VARCHAR(128) NOT NULL,
+            value VARCHAR(256),
+            datatype ENUM('boolean', 'integer', 'double', 'string', 'folder') DEFAULT 'string',
+            comment TEXT,
+            UNIQUE(version, parent, name),
+            INDEX(last_modified),
+            FOREIGN KEY (version) REFERENCES config_version(id) ON DELETE CASCADE
+        ) CHARACTER SET utf8mb4""",
+        "INSERT IGNORE INTO config_version (name, comment) VALUES ('default', 'Default configuration')",
+    ],
+    "status": [
+        """CREATE TABLE IF NOT EXISTS status_channel (
+            chanid INTEGER PRIMARY KEY AUTO_INCREMENT,
+            name VARCHAR(180) UNIQUE) CHARACTER SET utf8mb4""",
+        """CREATE TABLE IF NOT EXISTS status_parameter (
+            paramid INTEGER PRIMARY KEY AUTO_INCREMENT,
+            name VARCHAR(180),
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            UNIQUE(chanid, name)) CHARACTER SET utf8mb4""",
+        """CREATE TABLE IF NOT EXISTS status (
+            id INTEGER PRIMARY KEY AUTO_INCREMENT,
+            timestamp DOUBLE,
+            paramid INTEGER REFERENCES status_parameter(paramid) ON DELETE CASCADE,
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            value VARCHAR(2048),
+            aux VARCHAR(2048),
+            expires DOUBLE,
+            INDEX(timestamp),
+            INDEX(paramid)) CHARACTER SET utf8mb4""",
+        """CREATE TABLE IF NOT EXISTS status_parameter2d (
+            paramid INTEGER PRIMARY KEY AUTO_INCREMENT,
+            name VARCHAR(128),
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            sizex INTEGER,
+            sizey INTEGER,
+            UNIQUE(chanid, name)) CHARACTER SET utf8mb4""",
+        """CREATE TABLE IF NOT EXISTS status2d (
+            id INTEGER PRIMARY KEY AUTO_INCREMENT,
+            timestamp DOUBLE,
+            paramid INTEGER REFERENCES status_parameter2d(paramid) ON DELETE CASCADE,
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            posx INTEGER,
+            posy INTEGER,
+            value TINYINT UNSIGNED,
+            expires DOUBLE,
+            INDEX(timestamp)) CHARACTER SET utf8mb4""",
+    ],
+    "log": [
+        """CREATE TABLE IF NOT EXISTS log (
+            id INTEGER PRIMARY KEY AUTO_INCREMENT,
+            message TEXT,
+            level INTEGER,
+            time DOUBLE,
+            msecs DOUBLE,
+            line INTEGER,
+            func VARCHAR(255),
+            module VARCHAR(255),
+            logger VARCHAR(255),
+            INDEX(time),
+            INDEX(logger),
+            INDEX(module)) CHARACTER SET utf8mb4""",
+    ],
+}
+
+_SQLITE = {
+    "config": [
+        """CREATE TABLE IF NOT EXISTS config_version (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name VARCHAR(128) UNIQUE,
+            device VARCHAR(128),
+            comment TEXT)""",
+        # last_modified as local-time text with microseconds, like MySQL's TIMESTAMP(6)
+        """CREATE TABLE IF NOT EXISTS config (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            version INTEGER NOT NULL REFERENCES config_version(id) ON DELETE CASCADE,
+            last_modified TIMESTAMP DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')),
+            parent INTEGER NOT NULL DEFAULT 0,
+            name VARCHAR(128) NOT NULL,
+            value VARCHAR(256),
+            datatype TEXT CHECK (datatype IN ('boolean', 'integer', 'double', 'string', 'folder'))
+                DEFAULT 'string',
+            comment TEXT,
+            UNIQUE(version, parent, name))""",
+        "CREATE INDEX IF NOT EXISTS config_last_modified ON config(last_modified)",
+        # The ON UPDATE CURRENT_TIMESTAMP of MySQL: touch rows whose content changed.
+        """CREATE TRIGGER IF NOT EXISTS config_touch AFTER UPDATE ON config
+            FOR EACH ROW WHEN NEW.last_modified IS OLD.last_modified
+            BEGIN UPDATE config SET last_modified = strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')
+                  WHERE id = NEW.id; END""",
+        "INSERT OR IGNORE INTO config_version (name, comment) VALUES ('default', 'Default configuration')",
+    ],
+    "status": [
+        """CREATE TABLE IF NOT EXISTS status_channel (
+            chanid INTEGER PRIMARY KEY AUTOINCREMENT,
+            name VARCHAR(180) UNIQUE)""",
+        """CREATE TABLE IF NOT EXISTS status_parameter (
+            paramid INTEGER PRIMARY KEY AUTOINCREMENT,
+            name VARCHAR(180),
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            UNIQUE(chanid, name))""",
+        """CREATE TABLE IF NOT EXISTS status (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            timestamp DOUBLE,
+            paramid INTEGER REFERENCES status_parameter(paramid) ON DELETE CASCADE,
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            value VARCHAR(2048),
+            aux VARCHAR(2048),
+            expires DOUBLE)""",
+        "CREATE INDEX IF NOT EXISTS status_timestamp ON status(timestamp)",
+        "CREATE INDEX IF NOT EXISTS status_paramid ON status(paramid)",
+        """CREATE TABLE IF NOT EXISTS status_parameter2d (
+            paramid INTEGER PRIMARY KEY AUTOINCREMENT,
+            name VARCHAR(128),
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            sizex INTEGER,
+            sizey INTEGER,
+            UNIQUE(chanid, name))""",
+        """CREATE TABLE IF NOT EXISTS status2d (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            timestamp DOUBLE,
+            paramid INTEGER REFERENCES status_parameter2d(paramid) ON DELETE CASCADE,
+            chanid INTEGER REFERENCES status_channel(chanid) ON DELETE CASCADE,
+            posx INTEGER,
+            posy INTEGER,
+            value INTEGER CHECK (value BETWEEN 0 AND 255),
+            expires DOUBLE)""",
+        "CREATE INDEX IF NOT EXISTS status2d_timestamp ON status2d(timestamp)",
+    ],
+    "log": [
+        """CREATE TABLE IF NOT EXISTS log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message TEXT,
+            level INTEGER,
+            time DOUBLE,
+            msecs DOUBLE,
+            line INTEGER,
+            func VARCHAR(255),
+            module VARCHAR(255),
+            logger VARCHAR(255))""",
+        "CREATE INDEX IF NOT EXISTS log_time ON log(time)",
+        "CREATE INDEX IF NOT EXISTS log_logger ON log(logger)",
+        "CREATE INDEX IF NOT EXISTS log_module ON log(module)",
+    ],
+}
+
+TABLES = {
+    "config": ("config_version", "config"),
+    "status": ("status_channel", "status_parameter", "status", "status_parameter2d", "status2d"),
+    "log": ("log",),
+}
+
+
+def statements(db_type, service):
+    """The idempotent CREATE statements of `service` ("config", "status", "log")."""
+    return list((_SQLITE if db_type == "sqlite" else _MYSQL)[service])
+
+
+def ensure(db, service):
+    """Create `service`'s tables in `db` (an InternalDB.mysql) if missing."""
+    db._init_sqls(statements(db.db_type, service))

@@ -1,0 +1,1 @@
+"""Command-line tools: ConfigTool, ConfigUI, TailStatus, TailLog."""

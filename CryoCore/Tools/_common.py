@@ -1,0 +1,158 @@
+"""What every tool shares: --db_* flags, --bw/colour, --since parsing, error edges.
+
+Each tool is ``main(argv=None) -> int`` over a parser from ``make_parser``;
+``run(main)`` turns library errors into one ``Error: ...`` line and exit 1,
+and ends quietly on Ctrl-C and on a closed pipe (``TailLog.py | head``).
+"""
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import errno
+import os
+import re
+import sys
+import time
+
+from CryoCore.Core import _settings
+from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
+
+DB_FLAGS = ("db_name", "db_user", "db_host", "db_password", "db_type", "db_path", "db_port")
+
+
+class ToolError(Exception):
+    """A user error in a tool: printed as one line, exit status 1."""
+
+
+def make_parser(prog, description):
+    """An argparse parser with the shared --db_* and --bw flags."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    group = parser.add_argument_group("database (override settings files)")
+    for flag in DB_FLAGS:
+        kwargs = {"dest": flag, "default": None}
+        if flag == "db_type":
+            kwargs["choices"] = ("mysql", "sqlite")
+        if flag == "db_port":
+            kwargs["type"] = int
+        if flag == "db_password":
+            kwargs["help"] = "only for compatibility: prefer a settings file (mode 0600)"
+        group.add_argument("--" + flag, **kwargs)
+    parser.add_argument("--bw", action="store_true", help="no colours")
+    return parser
+
+
+def db_settings(args, service):
+    """Effective settings for `service` with the tool's --db_* flags winning."""
+    flags = dict((f, getattr(args, f, None)) for f in DB_FLAGS)
+    return _settings.get_settings(service, flags)
+
+
+def apply_db_flags(args):
+    """Make the --db_* flags win for every service in this process."""
+    flags = dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
+    if flags:
+        _settings.set_explicit(flags)
+
+
+def autocomplete(parser):
+    """Wire argcomplete when it is installed (it is optional)."""
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
+# -- colour ---------------------------------------------------------------
+COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35",
+           "cyan": "36", "grey": "90", "bold": "1"}
+
+
+def use_colour(args, stream=None):
+    """Colour only on a terminal and without --bw."""
+    stream = stream or sys.stdout
+    return not getattr(args, "bw", False) and hasattr(stream, "isatty") and stream.isatty()
+
+
+def colour(text, name, enabled=True):
+    if not enabled or name not in COLOURS:
+        return text
+    return "\033[%sm%s\033[0m" % (COLOURS[name], text)
+
+
+# -- time -----------------------------------------------------------------
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_since(text, now=None):
+    """Epoch seconds from `text`: epoch, negative seconds ago, ctime text, or 30s/10m/2h/1d."""
+    now = time.time() if now is None else now
+    raw = (text or "").strip()
+    m = _RELATIVE.match(raw)
+    if m:
+        return now - float(m.group(1)) * _UNITS[m.group(2)]
+    try:
+        value = float(raw)
+    except ValueError:
+        pass
+    else:
+        return now + value if value < 0 else value
+    try:
+        return time.mktime(time.strptime(" ".join(raw.split()), "%a %b %d %H:%M:%S %Y"))
+    except ValueError:
+        raise ToolError("cannot parse time %r: use epoch seconds, -SECONDS, 30s/10m/2h/1d "
+                        "or ctime text like 'Tue Aug  2 11:44:23 2016'" % (text,))
+
+
+# -- the edge ---------------------------------------------------------------
+def run(main, argv=None):
+    """Call ``main(argv)``; translate errors to one line and an exit status."""
+    try:
+        return main(argv) or 0
+    except KeyboardInterrupt:
+        return 130
+    except IOError as e:  # BrokenPipeError is an IOError/OSError on both Pythons
+        if getattr(e, "errno", None) == errno.EPIPE:
+            _silence_stdout()
+            return 0
+        return _error(e)
+    except (ToolError, ConfigException, DatabaseError, SettingsError, ValueError) as e:
+        return _error(e)
+    finally:
+        _stop_services()
+
+
+def _error(e):
+    message = " ".join(str(e).split()) or e.__class__.__name__
+    sys.stderr.write("Error: %s\n" % message)
+    return 1
+
+
+def _silence_stdout():
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # no real stdout to redirect: nothing will be flushed to it either
+
+
+def _stop_services():
+    from CryoCore import API
+    try:
+        API.shutdown()
+    except Exception as e:  # report, but never turn a tool's result into a traceback
+        sys.stderr.write("CryoCore: shutdown: %s\n" % e)
+
+
+def console(main):
+    """Entry point for console scripts: ``sys.exit(run(main))``."""
+    sys.exit(run(main))
+
+
+def not_implemented(name):
+    """Placeholder main for tools whose issue has not landed yet."""
+    def main(argv=None):
+        sys.stderr.write("Error: %s is not implemented yet\n" % name)
+        return 2
+    return main

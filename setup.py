@@ -1,0 +1,34 @@
+"""Install CryoCore on Python 2.7 and 3.8+ (pip install .)."""
+import os
+import re
+import sys
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "CryoCore", "__init__.py")) as f:
+    VERSION = re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
+
+if sys.version_info[0] == 2:
+    REQUIRES = ["mysql-connector-python==8.0.23", "argcomplete<2"]
+else:
+    REQUIRES = ["mysql-connector-python>=8.0.23", "argcomplete"]
+
+TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
+         "TailStatus": "ccstatus", "TailLog": "cclog"}
+SCRIPTS = []
+for tool, short in sorted(TOOLS.items()):
+    target = "CryoCore.Tools.%s:console_main" % tool
+    SCRIPTS.append("%s.py = %s" % (tool, target))
+    SCRIPTS.append("%s = %s" % (short, target))
+
+setup(
+    name="CryoCore",
+    version=VERSION,
+    description="Config, status and log services for instrument and control software",
+    packages=find_packages(include=["CryoCore", "CryoCore.*"]),
+    install_requires=REQUIRES,
+    extras_require={"test": ["pytest", "hypothesis", "pyte", "prometheus_client"]},
+    entry_points={"console_scripts": SCRIPTS},
+    python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*, !=3.6.*, !=3.7.*",
+)
