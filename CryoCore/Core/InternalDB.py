@@ -166,7 +166,7 @@ class mysql(object):
         args = dict(host=s["db_host"], port=int(s["db_port"]), user=s["db_user"],
                     password=s.get("db_password") or "", database=s["db_name"],
                     connection_timeout=max(1, int(self.timeout)), autocommit=True,
-                    charset="utf8mb4", use_unicode=True, use_pure=True,
+                    charset="utf8mb4", collation="utf8mb4_general_ci", use_unicode=True, use_pure=True,
                     get_warnings=False)
         if s.get("db_compress"):
             args["compress"] = True
