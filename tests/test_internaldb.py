@@ -23,6 +23,7 @@ class Things(InternalDB.mysql):
         return self._execute("INSERT IGNORE INTO things (name, n) VALUES (%s, %s)", (name, n))
 
 
+@pytest.mark.smoke
 def test_subclass_surface_and_dialect(backend):
     """A subclass written for MySQL runs unchanged on both backends."""
     db = Things(backend.settings)

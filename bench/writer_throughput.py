@@ -1,0 +1,92 @@
+"""Rows/s the background writer sustains into MariaDB vs a raw multi-row INSERT.
+
+Both sides insert the same 100,000 status-shaped rows with the same driver
+(mysql-connector-python, pure) into fresh tables of one scratch database, in
+the same run.  Prints the ratio writer/raw (>= 0.5 is the target).
+
+    python bench/writer_throughput.py [--rows N] [--host 127.0.0.1] [--port 3306]
+"""
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import os
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import mysql.connector  # noqa: E402
+
+from CryoCore.Core import InternalDB  # noqa: E402
+from CryoCore.Core._writer import BackgroundWriter, Sink  # noqa: E402
+
+TABLE = """CREATE TABLE %s (id INTEGER PRIMARY KEY AUTO_INCREMENT, timestamp DOUBLE,
+    paramid INTEGER, chanid INTEGER, value VARCHAR(2048), expires DOUBLE)"""
+COLUMNS = ("timestamp", "paramid", "chanid", "value", "expires")
+
+
+def rows(n):
+    now = time.time()
+    return [(now + i * 1e-4, i % 50, 1, str(i), None) for i in range(n)]
+
+
+def raw_insert(conn, data, batch=1000):
+    cur = conn.cursor()
+    one = "(%s,%s,%s,%s,%s)"
+    start = time.time()
+    for i in range(0, len(data), batch):
+        chunk = data[i:i + batch]
+        cur.execute("INSERT INTO raw_rows (%s) VALUES %s" % (",".join(COLUMNS),
+                                                             ",".join([one] * len(chunk))),
+                    [v for r in chunk for v in r])
+    conn.commit()
+    return time.time() - start
+
+
+def writer_insert(settings, data):
+    sink = Sink(InternalDB.mysql("bench", config=settings), "writer_rows", COLUMNS)
+    w = BackgroundWriter()
+    start = time.time()
+    for r in data:
+        w.put(sink, r, 64)
+    w.flush()
+    elapsed = time.time() - start
+    w.stop()
+    return elapsed
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=100000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3306)
+    a = p.parse_args()
+    name = "ccbench_%s" % uuid.uuid4().hex[:8]
+    conn = mysql.connector.connect(host=a.host, port=a.port, user="root", password="",
+                                   use_pure=True, autocommit=False)
+    cur = conn.cursor()
+    cur.execute("CREATE DATABASE %s" % name)
+    cur.execute("USE %s" % name)
+    cur.execute(TABLE % "raw_rows")
+    cur.execute(TABLE % "writer_rows")
+    settings = {"db_type": "mysql", "db_host": a.host, "db_port": a.port, "db_user": "root",
+                "db_password": "", "db_name": name}
+    try:
+        data = rows(a.rows)
+        raw = raw_insert(conn, data)
+        wr = writer_insert(settings, data)
+        cur.execute("SELECT COUNT(*) FROM writer_rows")
+        stored = cur.fetchone()[0]
+        assert stored == a.rows, "writer stored %d of %d rows" % (stored, a.rows)
+        print("rows: %d" % a.rows)
+        print("raw multi-row insert: %8.0f rows/s" % (a.rows / raw))
+        print("background writer:    %8.0f rows/s" % (a.rows / wr))
+        print("ratio writer/raw:     %8.2f  (target >= 0.5)" % (raw / wr))
+    finally:
+        cur.execute("DROP DATABASE %s" % name)
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
