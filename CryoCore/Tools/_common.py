@@ -153,6 +153,7 @@ def console(main):
 def not_implemented(name):
     """Placeholder main for tools whose issue has not landed yet."""
     def main(argv=None):
+        make_parser(name + ".py", "%s (not implemented yet)" % name).parse_args(argv)
         sys.stderr.write("Error: %s is not implemented yet\n" % name)
         return 2
     return main

@@ -1,0 +1,72 @@
+"""The API surface: names, shutdown, reset, the stop event (spec section 1)."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import CryoCore
+from CryoCore import API
+from CryoCore.Core import _runtime
+
+
+@pytest.mark.smoke
+def test_import_surface():
+    from CryoCore.Core import API as core_api
+    assert core_api is CryoCore.API is API
+    for name in ("get_config", "get_status", "get_log", "shutdown"):
+        assert getattr(CryoCore, name) is getattr(API, name)
+    for name in ("ConfigException", "NoSuchParameterException", "NoSuchVersionException",
+                 "VersionAlreadyExistsException", "IntegrityException"):
+        exc = getattr(CryoCore, name)
+        assert issubclass(exc, CryoCore.ConfigException)
+    for name in ("set_config_db", "get_config_db", "set_log_level", "reset", "log_level_str",
+                 "log_level", "cc_default_expire_time", "queue_timeout",
+                 "shutdown_grace_period", "api_stop_event"):
+        assert hasattr(API, name), name
+    assert API.log_level_str["INFO"] == 20 and API.log_level[40] == "ERROR"
+    assert API.cc_default_expire_time is None
+
+
+@pytest.mark.smoke
+def test_shutdown_sets_the_event_and_is_idempotent():
+    ev = API.api_stop_event
+    assert not ev.isSet() and not ev.is_set()
+    API.shutdown()
+    assert ev.isSet() and ev.is_set() and ev.wait(0)
+    API.shutdown()
+    API.reset()
+    assert not ev.isSet()
+    assert API.api_stop_event is ev  # user code keeps its reference
+
+
+def test_reset_forgets_the_writer_and_its_thread(backend):
+    w = _runtime.writer()
+    assert _runtime.writer() is w
+    w.flush(5)
+    API.reset()
+    assert _runtime.writer() is not w
+    assert not any(t.name == w.name and t.is_alive() for t in threading.enumerate()
+                   if t is getattr(w, "_thread", None))
+
+
+def test_shutdown_runs_registered_stoppers_in_reverse_order():
+    calls = []
+    _runtime.on_shutdown("a", lambda: calls.append("a"))
+    _runtime.on_shutdown("b", lambda: calls.append("b"))
+    _runtime.on_shutdown("bad", lambda: 1 / 0)
+    API.shutdown()
+    assert calls == ["b", "a"]
+
+
+def test_import_cryocore_on_a_machine_without_server(tmp_path):
+    """Nothing at import time needs a database or a settings file."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": root}
+    out = subprocess.check_output([sys.executable, "-c",
+                                   "import CryoCore; print(CryoCore.API.get_config_db()['db_type'])"],
+                                  env=env)
+    assert out.strip() == b"sqlite"
