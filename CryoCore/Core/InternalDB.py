@@ -113,6 +113,7 @@ class mysql(object):
     def __init__(self, name, config=None, can_log=True, db_name=None, ssl=None,
                  num_connections=3, min_conn_time=10, is_direct=False, service=None):
         self.name = name
+        self.service = service  # which service's settings (the spool records it)
         self.can_log = can_log
         extra = dict(config) if isinstance(config, dict) else {}
         if db_name:

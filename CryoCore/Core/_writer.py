@@ -1,24 +1,46 @@
-"""The background writer that Status and Log share (style example 4).
+"""The background writer that Status and Log share (style example 4), with store and forward.
 
-Producers only append to a deque; one daemon thread drains it, batching a
-multi-row INSERT per table at least every `interval` seconds.  ``flush()``
-waits until everything handed over before it is stored; ``stop()`` drains and
-joins.  Memory is bounded by an estimate in bytes; what cannot be kept is
-counted and reported on stderr, never raised into the caller and never logged
-through the database logger.
+Producers only append to a deque (``put``: no lock, no I/O).  Two daemon
+threads do the rest:
+
+- the *writer* thread wakes every ``interval / 2`` seconds, moves what was
+  handed over into per-sink lanes (numbering each item: the producer's
+  sequence), and writes to the on-disk spool (see ``_spool``) every item that
+  is still not stored one tick after it was taken, so a process killed with
+  SIGKILL loses at most what it handed over in the last ``interval`` seconds.
+  It never talks to the database, so it never hangs on one;
+- the *store* thread stores batches (one multi-row INSERT per table, in one
+  transaction), replays spools in order before newer rows, reconnects with
+  backoff, and replays spools left by dead processes.
+
+Rows of tables with the ``cc_producer``/``cc_seq`` columns carry the
+producer's id and sequence number, so a replay never stores a row twice.
+``flush()`` waits until everything handed over before it is stored;
+``stop(timeout)`` drains, and leaves what the database did not take by the
+deadline in the spool for the next CryoCore program.  Errors never reach the
+caller and are reported on stderr, never through the database logger.
 """
 from __future__ import absolute_import, division, print_function
 
 import collections
+import os
+import struct
 import threading
 import time
 
+from . import _schema, _spool
+from .InternalDB import mysql as _Database
 from .InternalDB import report
 from ._exceptions import DatabaseError
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 DEFAULT_INTERVAL = 0.5
-MAX_BACKOFF = 5.0
+MAX_BACKOFF = 2.0
+BATCH_ITEMS = 5000        # items per store transaction
+RESCAN_INTERVAL = 60.0    # look for spools of dead processes this often
+HEALTH_INTERVAL = 1.0     # report the CryoCore channel at most this often
+LOSS_REPORT_INTERVAL = 5.0
 
 
 class Sink(object):
@@ -26,9 +48,19 @@ class Sink(object):
 
     `db` is the sink's own InternalDB (status and log may live in different
     databases).  Subclasses override ``prepare(items)`` to turn what producers
-    handed over into row tuples; it runs in the writer thread, so it may query
-    the database (and must be safe to call again after a failure).
+    handed over into row tuples, one row per item in the same order; it runs
+    in the writer's thread, so it may query the database (and must be safe to
+    call again after a failure).
+
+    Items must be plain values: a tuple of str/int/float/bool/None (or one
+    such value).  A writer with a spool writes them to disk as JSON, and
+    another process may replay them: it imports the sink's class (so define
+    sinks in an importable module, not ``__main__``) and rebuilds it with
+    ``from_spool``.  ``sequenced`` says whether rows get the ``cc_producer``
+    and ``cc_seq`` columns: None (default) means "if the table has them".
     """
+
+    sequenced = None
 
     def __init__(self, db, table, columns, name=None):
         self.db = db
@@ -42,6 +74,24 @@ class Sink(object):
     def store(self, rows):
         """Insert `rows` in multi-row statements."""
         return self.db._insert_many(self.table, self.columns, rows)
+
+    @classmethod
+    def from_spool(cls, db, table, columns, name=None):
+        """Rebuild the sink to replay a spool; override if the constructor differs."""
+        try:
+            return cls(db, table, columns, name)
+        except TypeError:  # a subclass whose constructor takes just the database
+            return cls(db)
+
+    def _store_sequenced(self, rows, producer, seqs):
+        """``store`` with the sequence columns appended to each row."""
+        rows = [tuple(row) + (producer, seq) for row, seq in zip(rows, seqs)]
+        return self.db._insert_many(self.table, self.columns + _schema.SEQ_COLUMNS, rows)
+
+
+def _overrides_store(sink):
+    method = type(sink).store
+    return getattr(method, "__func__", method) is not getattr(Sink.store, "__func__", Sink.store)
 
 
 class _Marker(object):
@@ -57,31 +107,94 @@ def is_connection_error(e):
     return bool(getattr(e, "connection_error", False))
 
 
+def new_producer_id():
+    """A random positive 62-bit id for one writer's rows."""
+    return struct.unpack(">Q", os.urandom(8))[0] >> 2
+
+
+class _Lane(object):
+    """One sink's rows on their way: spool first, then in flight, then memory (oldest first)."""
+
+    def __init__(self, sink, producer, spool=None, orphan=False):
+        self.sink = sink
+        self.producer = producer
+        self.spool = spool          # SpoolFile (ours or adopted) or None
+        self.orphan = orphan        # adopted from a dead process: replay only
+        self.mem = collections.deque()  # [seq, item, size, tick]
+        self.inflight = []          # taken by the store thread from mem
+        self.inflight_spooled = False
+        self.spooled = 0            # our items in the spool not yet replayed
+        self.skip_through = 0       # spool entries up to this seq are already stored
+        self.replayed_seq = 0
+        self.sequenced = None
+        self.down_until = 0.0
+        self.backoff = 0.0
+
+    def first_unstored(self):
+        """A lower bound of the lowest seq not yet stored (None: all stored)."""
+        if self.spool is not None and self.spool.pending():
+            return max(self.replayed_seq, self.skip_through) + 1
+        if self.inflight:
+            return self.inflight[0][0]
+        if self.mem:
+            return self.mem[0][0]
+        return None
+
+    def idle(self):
+        return self.first_unstored() is None
+
+
 class BackgroundWriter(object):
-    """One daemon thread that stores what producers enqueue (see module doc)."""
+    """Store what producers hand over, spooling to disk when the database is away.
+
+    `spool_dir` None keeps rows in memory only (bounded by `max_bytes`);
+    ``_runtime.writer()`` passes the configured spool directory.
+    """
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES, interval=DEFAULT_INTERVAL,
-                 name="CryoCore-writer", clock=time.time):
+                 name="CryoCore-writer", clock=time.time, spool_dir=None,
+                 spool_max_bytes=DEFAULT_SPOOL_MAX_BYTES, retry_max=MAX_BACKOFF,
+                 health_reporter=None):
         self.max_bytes = max_bytes
         self.interval = interval
         self.name = name
+        self.spool_dir = spool_dir
+        self.spool_max_bytes = spool_max_bytes
+        self.retry_max = retry_max
+        #: callable(stats) run in the store thread after the database took rows again
+        self.health_reporter = health_reporter
+        self.producer = new_producer_id()
         self._clock = clock
+        self._tick_seconds = max(0.01, interval / 2.0)
         self._queue = collections.deque()
-        self._wake = threading.Event()
+        self._wake = threading.Event()   # wakes the writer thread
+        self._work = threading.Event()   # wakes the store thread
+        self._lock = threading.Lock()    # lanes and spools; background threads only
         self._stopping = False
+        self._quit = False
         self._thread = None
+        self._storer = None
         self._start_lock = threading.Lock()
         self._in_bytes = 0    # producers add (approximate under contention: never too high)
         self._out_bytes = 0   # the writer adds what left memory
-        self._pending = collections.OrderedDict()  # sink -> [(item, size)] awaiting the DB
-        self._waiting_markers = []
-        self._retry_at = 0.0
-        self._backoff = DEFAULT_INTERVAL
+        self._lanes = collections.OrderedDict()  # sink -> _Lane
+        self._orphans = []
+        self._markers = []    # (marker, last seq before it)
+        self._seq = 0
+        self._tick = 0
+        self._spool_used = None
+        self._scanned_at = None
+        self._unusable = set()
+        self._replay_dbs = {}
         self.stored = 0
         self.dropped = 0
         self.failed = 0
         self.last_error = None
         self._reported_drop = 0
+        self._loss_reported_at = 0.0
+        self._ever_spooled = False
+        self._health_key = None
+        self._health_at = 0.0
         self._stop_deadline = None
 
     # -- producer side (never blocks, never raises) ------------------------
@@ -103,11 +216,15 @@ class BackgroundWriter(object):
         return max(0, self._in_bytes - self._out_bytes)
 
     def stats(self):
-        """Counters: queued rows, stored, dropped, failed (bad rows), last error."""
-        pending = sum(len(v) for v in self._pending.values())
-        return {"queued": len(self._queue) + pending, "stored": self.stored,
+        """Counters: queued (in memory), spooled (on disk), stored, dropped, failed, last error."""
+        with self._lock:
+            lanes = list(self._lanes.values())
+            queued = len(self._queue) + sum(len(l.mem) + (0 if l.inflight_spooled else
+                                                          len(l.inflight)) for l in lanes)
+            spooled = sum(l.spooled for l in lanes)
+        return {"queued": queued, "spooled": spooled, "stored": self.stored,
                 "dropped": self.dropped, "failed": self.failed, "last_error": self.last_error,
-                "queued_bytes": self.queued_bytes()}
+                "queued_bytes": self.queued_bytes(), "spool_bytes": self._spool_used or 0}
 
     def flush(self, timeout=None):
         """Wait until everything handed over before this call is stored.
@@ -123,126 +240,467 @@ class BackgroundWriter(object):
         self._wake.set()
         return marker.event.wait(timeout)
 
+    def start_replay(self):
+        """Start the threads now if spools of dead processes wait in the spool directory."""
+        if self.spool_dir and self._thread is None and _spool.orphans(self.spool_dir):
+            self._start()
+
     def stop(self, timeout=None):
-        """Drain and join the thread (at most `timeout` s); safe to call twice."""
-        self._stopping = True
-        thread = self._thread
-        if thread is None:
-            if self._queue:  # never started: store in this thread
-                self._drain(final=True, deadline=self._deadline(timeout))
-            return
+        """Drain and join (at most `timeout` s); what is left stays in the spool. Idempotent."""
         self._stop_deadline = self._deadline(timeout)
+        self._stopping = True
+        if self._thread is None:
+            if not self._queue:
+                return
+            self._start()
         self._wake.set()
-        thread.join(timeout)
-        if thread.is_alive():  # stuck on an unresponsive database: count what is left
-            self.dropped += len(self._queue) + sum(len(v) for v in self._pending.values())
+        self._thread.join(None if timeout is None else timeout + 2.0)
+        if self._thread.is_alive():  # only a hanging disk gets here
+            self.dropped += len(self._queue)
         self._report_loss()
 
     def _deadline(self, timeout):
         return None if timeout is None else time.time() + timeout
 
-    # -- writer side ------------------------------------------------------
+    def _expired(self):
+        return self._stop_deadline is not None and time.time() >= self._stop_deadline
+
     def _start(self):
         with self._start_lock:
             if self._thread is not None:
                 return
-            self._stop_deadline = None
+            storer = threading.Thread(target=self._store_loop, name=self.name + "-store")
+            storer.daemon = True
+            self._storer = storer
             t = threading.Thread(target=self._run, name=self.name)
             t.daemon = True
             self._thread = t
+            storer.start()
             t.start()
 
+    # -- writer thread: memory -> lanes -> spool; never touches the database -------
     def _run(self):
         while True:
-            self._wake.wait(0.05 if self._stopping else self.interval)
+            self._wake.wait(0.05 if self._stopping else self._tick_seconds)
             self._wake.clear()
             try:
-                self._drain(final=self._stopping, deadline=self._stop_deadline)
+                with self._lock:
+                    self._tick_locked()
+                self._work.set()
+                self._report_loss_if_due()
             except Exception as e:  # the writer must never die: report and go on
-                self.last_error = str(e)
-                report("writer error: %s" % e)
-            if self._stopping and not self._queue and (not self._pending or self._expired()):
-                self._give_up_pending()
+                self._note_error("writer error: %s" % e)
+            if self._stopping and (self._expired() or self._done()):
+                self._finish()
                 return
 
-    def _expired(self):
-        return self._stop_deadline is not None and time.time() >= self._stop_deadline
+    def _tick_locked(self):
+        self._tick += 1
+        self._drain_locked()
+        if self.spool_dir is not None:
+            now = time.time()
+            for lane in self._lanes.values():
+                if lane.down_until > now or self._expired():
+                    self._spool_locked(lane)
+                else:  # one tick in memory is all an unstored row gets
+                    self._spool_locked(lane, before_tick=self._tick)
+        self._check_markers_locked()
 
-    def _drain(self, final=False, deadline=None):
-        """Move the queue into per-sink pending lists, then store what we can."""
-        popleft, queue = self._queue.popleft, self._queue
+    def _drain_locked(self):
+        popleft, queue, lanes = self._queue.popleft, self._queue, self._lanes
         while queue:
             sink, item, size = popleft()
             if sink is None:
-                self._waiting_markers.append(item)
+                self._markers.append((item, self._seq))
                 continue
-            self._pending.setdefault(sink, []).append((item, size))
-        if self._pending and (final or time.time() >= self._retry_at):
-            self._store_pending(final)
-        if not self._pending:
-            for marker in self._waiting_markers:
-                marker.event.set()
-            self._waiting_markers = []
+            lane = lanes.get(sink)
+            if lane is None:
+                lane = lanes[sink] = _Lane(sink, self.producer)
+            self._seq += 1
+            lane.mem.append([self._seq, item, size, self._tick])
 
-    def _store_pending(self, final):
-        for sink in list(self._pending):
-            entries = self._pending[sink]
+    def _spool_locked(self, lane, before_tick=None):
+        """Write the lane's oldest unstored items (in flight first) to its spool file.
+
+        `before_tick`: only those taken before that tick.  On failure (full,
+        unwritable) they stay in memory, where ``put`` bounds them.
+        """
+        if self.spool_dir is None:
+            return False
+        take_inflight = bool(lane.inflight) and not lane.inflight_spooled
+        if take_inflight and before_tick is not None and lane.inflight[0][3] >= before_tick:
+            return True
+        n = 0
+        for entry in lane.mem:
+            if before_tick is not None and entry[3] >= before_tick:
+                break
+            n += 1
+        if not take_inflight and not n:
+            return True
+        entries = (lane.inflight if take_inflight else []) + [lane.mem[i] for i in range(n)]
+        chunks, bad = [], []
+        for entry in entries:
             try:
-                self._store(sink, entries)
-            except DatabaseError as e:
-                if not is_connection_error(e):
-                    raise
-                self._note_error("%s unreachable, will retry: %s" % (sink.db.describe(), e))
-                self._retry_at = time.time() + self._backoff
-                self._backoff = min(MAX_BACKOFF, self._backoff * 2)
-                if final and not self._expired():
-                    time.sleep(min(0.2, self._backoff))
-                return
-            del self._pending[sink]
-        self._backoff = self.interval
-        self._retry_at = 0.0
-
-    def _store(self, sink, entries):
-        items = [item for item, _ in entries]
-        size = sum(s for _, s in entries)
+                chunks.append(_spool.encode(entry[0], entry[1]))
+            except (TypeError, ValueError) as e:
+                bad.append(entry)
+                self._note_error("%s: item %r cannot be spooled (%s): dropped"
+                                 % (lane.sink.name, entry[1], e))
+        data = b"".join(chunks)
         try:
-            rows = sink.prepare(items)
-            sink.store(rows)
-        except DatabaseError as e:
-            if is_connection_error(e):
-                raise
-            self._store_one_by_one(sink, items)
-        self.stored += len(items)
-        self._out_bytes += size
+            self._write_spool(lane, data)
+        except (IOError, OSError) as e:
+            self._note_error("cannot spool rows for %s in %s: %s"
+                             % (lane.sink.name, self.spool_dir, e))
+            return False
+        except _SpoolFull as e:
+            self._note_error(str(e))
+            return False
+        self.failed += len(bad)
+        lane.spooled += len(entries) - len(bad)
+        self._ever_spooled = True
+        for entry in entries:
+            self._out_bytes += entry[2]
+            entry[2] = 0
+        if take_inflight:
+            lane.inflight_spooled = True
+        for _ in range(n):
+            lane.mem.popleft()
+        return True
 
-    def _store_one_by_one(self, sink, items):
-        """A bad row must not take its batch down: isolate it, count it, report it."""
-        for item in items:
-            try:
-                sink.store(sink.prepare([item]))
-            except DatabaseError as e:
-                if is_connection_error(e):
-                    raise
-                self.failed += 1
-                self.stored -= 1
-                self._note_error("dropped a row for %s: %s" % (sink.name, e))
+    def _write_spool(self, lane, data):
+        if not data:
+            return
+        if self._spool_used is None:
+            self._spool_used = _spool.directory_bytes(self.spool_dir)
+        if self._spool_used + len(data) > self.spool_max_bytes:
+            raise _SpoolFull("spool %s is full (%d of %d bytes): rows wait in memory"
+                             % (self.spool_dir, self._spool_used, self.spool_max_bytes))
+        if lane.spool is None:
+            sink = lane.sink
+            db = sink.db
+            lane.spool = _spool.SpoolFile.create(self.spool_dir, {
+                "format": _spool.FORMAT, "producer": lane.producer, "pid": os.getpid(),
+                "created": time.time(), "sink": _spool.sink_path(sink), "table": sink.table,
+                "columns": list(sink.columns), "name": sink.name,
+                "service": getattr(db, "service", None), "db": db.describe(),
+                "fingerprint": _spool.fingerprint(db.settings)})
+            self._spool_used += lane.spool.size
+        lane.spool.append(data)
+        self._spool_used += len(data)
+
+    def _check_markers_locked(self):
+        if not self._markers:
+            return
+        lows = [l.first_unstored() for l in self._lanes.values()]
+        lows = [x for x in lows if x is not None]
+        low = min(lows) if lows else None
+        keep = []
+        for marker, target in self._markers:
+            if low is None or target < low:
+                marker.event.set()
+            else:
+                keep.append((marker, target))
+        self._markers = keep
+
+    def _done(self):
+        with self._lock:
+            if self._queue:
+                return False
+            if not all(l.idle() for l in self._lanes.values()):
+                return False
+            now = time.time()  # spools of dead processes: only while their database answers
+            return all(l.idle() or l.down_until > now for l in self._orphans)
+
+    def _finish(self):
+        """Stop: spool (or count) what is left, stop the store thread, release the spools."""
+        with self._lock:
+            self._drain_locked()
+            self._quit = True
+            for lane in self._lanes.values():
+                self._spool_locked(lane)
+                lost = len(lane.mem) + (0 if lane.inflight_spooled else len(lane.inflight))
+                if lost:
+                    self.dropped += lost
+                    lane.mem.clear()
+        self._work.set()
+        remaining = None
+        if self._stop_deadline is not None:
+            remaining = max(0.0, self._stop_deadline - time.time())
+        self._storer.join(remaining)
+        with self._lock:
+            for lane in list(self._lanes.values()) + self._orphans:
+                self._release_spool(lane)
+            for marker, _ in self._markers:
+                marker.event.set()
+            self._markers = []
+
+    def _release_spool(self, lane):
+        spool = lane.spool
+        if spool is None or spool.closed:
+            return
+        left = spool.pending()
+        if left and not lane.orphan:
+            report("%d row(s) for %s left in %s: the next CryoCore program stores them"
+                   % (lane.spooled, spool.header.get("db"), spool.path))
+        spool.close(remove=not left)
+
+    def _report_loss_if_due(self):
+        if self.dropped > self._reported_drop and \
+                time.time() - self._loss_reported_at >= LOSS_REPORT_INTERVAL:
+            self._report_loss()
+
+    def _report_loss(self):
+        if self.dropped > self._reported_drop:
+            self._loss_reported_at = time.time()
+            report("%d status/log rows could not be stored (last error: %s)"
+                   % (self.dropped - self._reported_drop, self.last_error))
+            self._reported_drop = self.dropped
 
     def _note_error(self, message):
         if message != self.last_error:
             report(message)
         self.last_error = message
 
-    def _give_up_pending(self):
-        lost = sum(len(v) for v in self._pending.values())
-        if lost:
-            self.dropped += lost
-            self._pending.clear()
-        for marker in self._waiting_markers:
-            marker.event.set()
-        self._waiting_markers = []
+    # -- store thread: lanes and spools -> database ---------------------------
+    def _store_loop(self):
+        while not self._quit:
+            self._work.wait(self._tick_seconds)
+            self._work.clear()
+            try:
+                self._scan_if_due()
+                progress = True
+                while progress and not self._quit:
+                    progress = False
+                    for lane in self._all_lanes():
+                        if lane.down_until <= time.time() and self._service(lane):
+                            progress = True
+                    if progress:
+                        self._report_health_if_due()
+            except Exception as e:  # never die; do not spin on a persistent error
+                self._note_error("writer error: %s" % e)
+                self._work.wait(self._tick_seconds)
 
-    def _report_loss(self):
-        if self.dropped > self._reported_drop:
-            report("%d status/log rows could not be stored (last error: %s)"
-                   % (self.dropped - self._reported_drop, self.last_error))
-            self._reported_drop = self.dropped
+    def _all_lanes(self):
+        with self._lock:
+            return list(self._lanes.values()) + list(self._orphans)
+
+    def _service(self, lane):
+        """Store one batch of `lane` (its spool first); True if something was stored."""
+        with self._lock:
+            if self._quit:
+                return False
+            if lane.spool is not None and not lane.spool.closed and lane.spool.pending():
+                entries, end, bad = lane.spool.read()
+                replay = True
+            elif lane.mem:
+                n = min(len(lane.mem), BATCH_ITEMS)
+                lane.inflight = [lane.mem.popleft() for _ in range(n)]
+                lane.inflight_spooled = False
+                entries, end, bad, replay = lane.inflight, None, 0, False
+            else:
+                return False
+            skip = lane.skip_through
+        todo = [e for e in entries if e[0] > skip] if replay else entries
+        try:
+            self._check_sequenced(lane)
+            if replay and lane.sequenced and todo:
+                todo = self._not_yet_stored(lane, todo)
+            stored = self._store_entries(lane, todo)
+        except DatabaseError as e:
+            if not is_connection_error(e):
+                raise
+            self._went_down(lane, e, replay)
+            return False
+        with self._lock:
+            if self._quit:
+                return True
+            if replay:
+                self._replayed_locked(lane, entries, end, bad)
+            else:
+                for entry in lane.inflight:
+                    self._out_bytes += entry[2]
+                    entry[2] = 0
+                if lane.inflight_spooled:
+                    lane.skip_through = lane.inflight[-1][0]
+                lane.inflight = []
+            self.stored += stored
+            lane.backoff = 0.0
+            self._check_markers_locked()
+        return True
+
+    def _replayed_locked(self, lane, entries, end, bad):
+        spool = lane.spool
+        if spool.closed:
+            return
+        spool.advance(end)
+        lane.spooled = max(0, lane.spooled - len(entries))
+        if entries:
+            lane.replayed_seq = max(lane.replayed_seq, entries[-1][0])
+        if bad:
+            self.failed += bad
+            self._note_error("%d unreadable line(s) in %s skipped" % (bad, spool.path))
+        if spool.pending():
+            return
+        if lane.orphan:
+            self._spool_used = max(0, (self._spool_used or 0) - spool.size)
+            spool.close(remove=True)
+            self._orphans.remove(lane)
+        else:
+            self._spool_used = max(0, (self._spool_used or 0) - (spool.size - spool.header_end))
+            spool.reset()
+            lane.spooled = 0
+
+    def _went_down(self, lane, e, replay):
+        with self._lock:
+            self._note_error("%s unreachable, will retry: %s" % (lane.sink.db.describe(), e))
+            lane.backoff = min(self.retry_max, max(self._tick_seconds, lane.backoff * 2))
+            lane.down_until = time.time() + lane.backoff
+            if replay or self._quit:
+                return
+            if not lane.inflight_spooled:  # back in front of memory, in order
+                lane.mem.extendleft(reversed(lane.inflight))
+                lane.inflight = []
+                self._spool_locked(lane)
+            else:
+                lane.inflight = []
+
+    def _check_sequenced(self, lane):
+        if lane.sequenced is None:
+            sink = lane.sink
+            wanted = sink.sequenced
+            if wanted is None:
+                wanted = _schema.has_sequence_columns(sink.db, sink.table)
+            lane.sequenced = bool(wanted) and not _overrides_store(sink)
+
+    def _not_yet_stored(self, lane, entries):
+        """Drop entries whose (producer, seq) is in the table already (a replay after a crash)."""
+        sink = lane.sink
+        rows = sink.db._execute(
+            "SELECT cc_seq FROM %s WHERE cc_producer = %%s AND cc_seq BETWEEN %%s AND %%s"
+            % sink.table, (lane.producer, entries[0][0], entries[-1][0])).fetchall()
+        done = set(r[0] for r in rows)
+        return [e for e in entries if e[0] not in done] if done else entries
+
+    def _store_entries(self, lane, entries):
+        """Store entries in one transaction; a bad row is isolated, counted and reported."""
+        if not entries:
+            return 0
+        try:
+            self._store_rows(lane, entries)
+            return len(entries)
+        except DatabaseError as e:
+            if is_connection_error(e):
+                raise
+        except Exception:  # a bug or bad value in prepare(): find the culprit below
+            pass
+        stored = 0
+        for entry in entries:  # a bad row must not take its batch down
+            try:
+                self._store_rows(lane, [entry])
+                stored += 1
+            except DatabaseError as e:
+                if is_connection_error(e):
+                    raise
+                self._bad_row(lane, e)
+            except Exception as e:
+                self._bad_row(lane, e)
+        return stored
+
+    def _bad_row(self, lane, e):
+        self.failed += 1
+        self._note_error("dropped a row for %s: %s" % (lane.sink.name, e))
+
+    def _store_rows(self, lane, entries):
+        sink = lane.sink
+        items = [e[1] for e in entries]
+        rows = sink.prepare(items)
+        with sink.db._transaction():
+            if lane.sequenced and len(rows) == len(items):
+                sink._store_sequenced(rows, lane.producer, [e[0] for e in entries])
+            else:
+                sink.store(rows)
+
+    # -- spools of dead processes ---------------------------------------------
+    def _scan_if_due(self):
+        if self.spool_dir is None:
+            return
+        now = time.time()
+        if self._scanned_at is not None and now - self._scanned_at < RESCAN_INTERVAL:
+            return
+        self._scanned_at = now
+        with self._lock:
+            known = set(l.spool.path for l in list(self._lanes.values()) + self._orphans
+                        if l.spool is not None)
+        for path in _spool.orphans(self.spool_dir):
+            if path in known or path in self._unusable or self._quit:
+                continue
+            lane = self._adopt(path)
+            if lane is not None:
+                with self._lock:
+                    if self._quit:
+                        lane.spool.close()
+                        return
+                    self._orphans.append(lane)
+
+    def _adopt(self, path):
+        try:
+            spool = _spool.SpoolFile.adopt(path)
+        except (IOError, OSError) as e:
+            self._unusable.add(path)
+            self._note_error("cannot open spool %s: %s" % (path, e))
+            return None
+        except Exception as e:
+            moved = _spool.quarantine(path, e)
+            self._note_error("unreadable spool %s (%s): moved to %s" % (path, e, moved))
+            return None
+        if spool is None:
+            return None
+        header = spool.header
+        settings = _spool.settings_for(header)
+        if settings is None:
+            self._unusable.add(path)
+            spool.close()
+            report("spool %s is for %s, which this program's settings do not name: left for "
+                   "a program that has them" % (path, header.get("db")))
+            return None
+        try:
+            key = _spool.fingerprint(settings)
+            db = self._replay_dbs.get(key)
+            if db is None:
+                db = self._replay_dbs[key] = _Database("CryoCore-replay", config=settings)
+            sink = _spool.load_sink(header, db)
+        except Exception as e:
+            self._unusable.add(path)
+            spool.close()
+            report("cannot replay spool %s (sink %s): %s" % (path, header.get("sink"), e))
+            return None
+        lane = _Lane(sink, header["producer"], spool=spool, orphan=True)
+        lane.spooled = 0
+        return lane
+
+    # -- the CryoCore channel -------------------------------------------------------
+    def _report_health_if_due(self):
+        """After the database took rows: report queued/spooled/dropped/last error if changed."""
+        if self.health_reporter is None:
+            return
+        if not (self.dropped or self.failed or self._ever_spooled):
+            return
+        now = time.time()
+        if now - self._health_at < HEALTH_INTERVAL:
+            return
+        stats = self.stats()
+        key = (stats["queued"], stats["spooled"], stats["dropped"], stats["failed"],
+               stats["last_error"])
+        if key == self._health_key:
+            return
+        self._health_at = now
+        try:
+            self.health_reporter(stats)
+            self._health_key = key
+        except Exception as e:  # the status database may still be away: next time
+            report("cannot report the CryoCore status channel: %s" % e)
+
+
+class _SpoolFull(Exception):
+    """The spool directory reached its bound."""
