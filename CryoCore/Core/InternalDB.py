@@ -20,7 +20,7 @@ from ._compat import PY2, to_text
 from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
-_LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 4031)
+_LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
 # Rows per multi-row INSERT, and bytes per statement (MySQL's packet limit is larger).
 MAX_BATCH_ROWS = 1000
 MAX_BATCH_BYTES = 1 << 20
@@ -171,6 +171,8 @@ class mysql(object):
                     get_warnings=False)
         if s.get("db_compress"):
             args["compress"] = True
+        if _driver_has("read_timeout"):  # a hung server must not hang us (newer drivers)
+            args["read_timeout"] = args["write_timeout"] = max(1, int(round(self.timeout)))
         ssl = s.get("ssl") or {}
         if isinstance(ssl, dict) and ssl.get("enabled"):
             for ours, theirs in (("ca", "ssl_ca"), ("cert", "ssl_cert"), ("key", "ssl_key")):
@@ -260,7 +262,8 @@ class mysql(object):
         code = getattr(e, "errno", None)
         if code in _LOST_CONNECTION:
             return True
-        return code is None and type(e).__name__ in ("InterfaceError", "OperationalError")
+        return code is None and type(e).__name__ in ("InterfaceError", "OperationalError",
+                                                      "ReadTimeoutError", "WriteTimeoutError")
 
     def _translate(self, e, sql):
         if isinstance(e, DatabaseError):
@@ -332,6 +335,15 @@ class mysql(object):
     # Compatibility helpers the original's subclasses used.
     def get_timestamp(self):
         return time.time()
+
+
+def _driver_has(option):
+    """Whether mysql-connector-python accepts connection option `option`."""
+    try:
+        from mysql.connector import constants
+    except ImportError:
+        return False
+    return option in getattr(constants, "DEFAULT_CONFIGURATION", {})
 
 
 def _chunks(rows, max_rows, max_bytes):

@@ -405,8 +405,8 @@ class BackgroundWriter(object):
 
     def _done(self):
         with self._lock:
-            if self._queue:
-                return False
+            if self._queue or self.spool_dir is not None and self._scanned_at is None:
+                return False  # (spools of dead processes not even looked for yet)
             if not all(l.idle() for l in self._lanes.values()):
                 return False
             now = time.time()  # spools of dead processes: only while their database answers
@@ -552,6 +552,7 @@ class BackgroundWriter(object):
             lane.spooled = 0
 
     def _went_down(self, lane, e, replay):
+        lane.sink.db.close()  # a timed-out connection may be out of step: never reuse it
         with self._lock:
             self._note_error("%s unreachable, will retry: %s" % (lane.sink.db.describe(), e))
             lane.backoff = min(self.retry_max, max(self._tick_seconds, lane.backoff * 2))
