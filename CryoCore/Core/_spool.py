@@ -202,11 +202,12 @@ class SpoolFile(object):
     def pending(self):
         return self.pos < self.size
 
-    def read(self, max_items=READ_ITEMS):
+    def read(self, max_items=READ_ITEMS, through_seq=None):
         """Up to `max_items` entries from the replay position: ``(entries, end, bad)``.
 
         Only whole lines are returned; `bad` counts lines that could not be
         decoded (a torn last line of a full disk, say): they are skipped.
+        `through_seq` stops before the first entry with a higher seq.
         """
         self._f.seek(self.pos)
         data = self._f.read(min(READ_BYTES, self.size - self.pos))
@@ -220,11 +221,16 @@ class SpoolFile(object):
                     used += len(line)
                     bad += 1
                 break
-            used += len(line)
             try:
-                entries.append(decode(line))
+                entry = decode(line)
             except (ValueError, TypeError):
                 bad += 1
+                used += len(line)
+                continue
+            if through_seq is not None and entry[0] > through_seq:
+                break
+            used += len(line)
+            entries.append(entry)
             if len(entries) >= max_items:
                 break
         return entries, self.pos + used, bad

@@ -172,6 +172,7 @@ class BackgroundWriter(object):
         self._lock = threading.Lock()    # lanes and spools; background threads only
         self._stopping = False
         self._quit = False
+        self._storer_releases = False
         self._thread = None
         self._storer = None
         self._start_lock = threading.Lock()
@@ -429,16 +430,27 @@ class BackgroundWriter(object):
             remaining = max(0.0, self._stop_deadline - time.time())
         self._storer.join(remaining)
         with self._lock:
-            for lane in list(self._lanes.values()) + self._orphans:
-                self._release_spool(lane)
+            if self._storer.is_alive():  # stuck in a database call: it releases when back,
+                self._storer_releases = True  # so a late commit is never replayed too
+            else:
+                self._release_spools_locked()
             for marker, _ in self._markers:
                 marker.event.set()
             self._markers = []
+
+    def _release_spools_locked(self):
+        for lane in list(self._lanes.values()) + self._orphans:
+            self._release_spool(lane)
 
     def _release_spool(self, lane):
         spool = lane.spool
         if spool is None or spool.closed:
             return
+        while spool.pending():  # entries stored after they were spooled: not for replay
+            entries, end, _ = spool.read(through_seq=lane.skip_through)
+            if not entries:
+                break
+            spool.advance(end)
         left = spool.pending()
         if left and not lane.orphan:
             report("%d row(s) for %s left in %s: the next CryoCore program stores them"
@@ -480,6 +492,9 @@ class BackgroundWriter(object):
             except Exception as e:  # never die; do not spin on a persistent error
                 self._note_error("writer error: %s" % e)
                 self._work.wait(self._tick_seconds)
+        with self._lock:
+            if self._storer_releases:
+                self._release_spools_locked()
 
     def _all_lanes(self):
         with self._lock:
@@ -502,6 +517,7 @@ class BackgroundWriter(object):
                 return False
             skip = lane.skip_through
         todo = [e for e in entries if e[0] > skip] if replay else entries
+        counted = len(todo)
         try:
             self._check_sequenced(lane)
             if replay and lane.sequenced and todo:
@@ -513,28 +529,29 @@ class BackgroundWriter(object):
             self._went_down(lane, e, replay)
             return False
         with self._lock:
-            if self._quit:
+            if lane.spool is not None and lane.spool.closed:
                 return True
             if replay:
-                self._replayed_locked(lane, entries, end, bad)
+                self._replayed_locked(lane, entries, counted, end, bad)
             else:
                 for entry in lane.inflight:
                     self._out_bytes += entry[2]
                     entry[2] = 0
-                if lane.inflight_spooled:
+                if lane.inflight_spooled:  # stored after all: skip them in the spool
                     lane.skip_through = lane.inflight[-1][0]
+                    lane.spooled = max(0, lane.spooled - len(lane.inflight))
                 lane.inflight = []
             self.stored += stored
             lane.backoff = 0.0
             self._check_markers_locked()
         return True
 
-    def _replayed_locked(self, lane, entries, end, bad):
+    def _replayed_locked(self, lane, entries, counted, end, bad):
         spool = lane.spool
         if spool.closed:
             return
         spool.advance(end)
-        lane.spooled = max(0, lane.spooled - len(entries))
+        lane.spooled = max(0, lane.spooled - counted)
         if entries:
             lane.replayed_seq = max(lane.replayed_seq, entries[-1][0])
         if bad:
