@@ -81,6 +81,7 @@ def test_rows_wait_in_the_spool_while_the_table_is_locked(backend, tmp_path):
     assert spool_files(spool) == []
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("sequenced", [True, False])
 def test_spool_left_at_stop_is_stored_by_the_next_writer(backend, tmp_path, sequenced):
     """stop() with the database away leaves the rows on disk; the next writer stores them."""

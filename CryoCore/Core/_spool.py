@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - not POSIX: ownership by pid only
 
 FORMAT = 1
 SUFFIX = ".spool"
+RESCAN_INTERVAL = 60.0  # look for spools of dead processes this often
 READ_BYTES = 1 << 20
 READ_ITEMS = 2000
 
@@ -98,6 +99,15 @@ def decode(line):
     """``(seq, item)`` from a spool line (JSON arrays become tuples)."""
     seq, item = json.loads(line.decode("ascii") if not PY2 else line)
     return seq, _tuples(item)
+
+
+def header_for(sink, producer):
+    """The first line of a spool file for `sink`'s rows from `producer`."""
+    db = sink.db
+    return {"format": FORMAT, "producer": producer, "pid": os.getpid(), "created": time.time(),
+            "sink": sink_path(sink), "table": sink.table, "columns": list(sink.columns),
+            "name": sink.name, "service": getattr(db, "service", None), "db": db.describe(),
+            "fingerprint": fingerprint(db.settings)}
 
 
 def sink_path(sink):
@@ -313,3 +323,55 @@ def quarantine(path, why):
     except OSError:
         return None
     return target
+
+
+class OrphanFinder(object):
+    """Finds spools of dead processes in a directory and rebuilds their sinks to replay them."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.scanned_at = None
+        self._unusable = set()  # not ours to replay (other database, unknown sink)
+        self._dbs = {}          # settings fingerprint -> InternalDB
+
+    def due(self):
+        return self.scanned_at is None or time.time() - self.scanned_at >= RESCAN_INTERVAL
+
+    def scan(self, known, stop):
+        """``(spool, sink)`` for each orphan not in `known` that this program can replay."""
+        self.scanned_at = time.time()
+        for path in orphans(self.directory):
+            if path in known or path in self._unusable or stop():
+                continue
+            found = self._open(path)
+            if found is not None:
+                yield found
+
+    def _open(self, path):
+        from .InternalDB import mysql, report
+        try:
+            spool = SpoolFile.adopt(path)
+        except (IOError, OSError) as e:
+            self._unusable.add(path)
+            report("cannot open spool %s: %s" % (path, e))
+            return None
+        except Exception as e:
+            report("unreadable spool %s (%s): moved to %s" % (path, e, quarantine(path, e)))
+            return None
+        if spool is None:
+            return None
+        header = spool.header
+        settings = settings_for(header)
+        try:
+            if settings is None:
+                raise LookupError("it is for %s, which this program's settings do not name: "
+                                  "left for a program that has them" % header.get("db"))
+            key = fingerprint(settings)
+            if key not in self._dbs:
+                self._dbs[key] = mysql("CryoCore-replay", config=settings)
+            return spool, load_sink(header, self._dbs[key])
+        except Exception as e:
+            self._unusable.add(path)
+            spool.close()
+            report("cannot replay spool %s: %s" % (path, e))
+            return None

@@ -3,7 +3,7 @@
 Producers only append to a deque (``put``: no lock, no I/O).  Two daemon
 threads do the rest:
 
-- the *writer* thread wakes every ``interval / 2`` seconds, moves what was
+- the *writer* thread wakes every ``interval / 2.5`` seconds, moves what was
   handed over into per-sink lanes (numbering each item: the producer's
   sequence), and writes to the on-disk spool (see ``_spool``) every item that
   is still not stored one tick after it was taken, so a process killed with
@@ -29,7 +29,6 @@ import threading
 import time
 
 from . import _schema, _spool
-from .InternalDB import mysql as _Database
 from .InternalDB import report
 from ._exceptions import DatabaseError
 
@@ -38,7 +37,6 @@ DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 DEFAULT_INTERVAL = 0.5
 MAX_BACKOFF = 2.0
 BATCH_ITEMS = 5000        # items per store transaction
-RESCAN_INTERVAL = 60.0    # look for spools of dead processes this often
 HEALTH_INTERVAL = 1.0     # report the CryoCore channel at most this often
 LOSS_REPORT_INTERVAL = 5.0
 
@@ -165,7 +163,7 @@ class BackgroundWriter(object):
         self.health_reporter = health_reporter
         self.producer = new_producer_id()
         self._clock = clock
-        self._tick_seconds = max(0.01, interval / 2.0)
+        self._tick_seconds = max(0.01, interval / 2.5)  # two ticks + work < interval
         self._queue = collections.deque()
         self._wake = threading.Event()   # wakes the writer thread
         self._work = threading.Event()   # wakes the store thread
@@ -184,9 +182,7 @@ class BackgroundWriter(object):
         self._seq = 0
         self._tick = 0
         self._spool_used = None
-        self._scanned_at = None
-        self._unusable = set()
-        self._replay_dbs = {}
+        self._finder = _spool.OrphanFinder(spool_dir) if spool_dir else None
         self.stored = 0
         self.dropped = 0
         self.failed = 0
@@ -378,14 +374,8 @@ class BackgroundWriter(object):
             raise _SpoolFull("spool %s is full (%d of %d bytes): rows wait in memory"
                              % (self.spool_dir, self._spool_used, self.spool_max_bytes))
         if lane.spool is None:
-            sink = lane.sink
-            db = sink.db
-            lane.spool = _spool.SpoolFile.create(self.spool_dir, {
-                "format": _spool.FORMAT, "producer": lane.producer, "pid": os.getpid(),
-                "created": time.time(), "sink": _spool.sink_path(sink), "table": sink.table,
-                "columns": list(sink.columns), "name": sink.name,
-                "service": getattr(db, "service", None), "db": db.describe(),
-                "fingerprint": _spool.fingerprint(db.settings)})
+            lane.spool = _spool.SpoolFile.create(self.spool_dir,
+                                                 _spool.header_for(lane.sink, lane.producer))
             self._spool_used += lane.spool.size
         lane.spool.append(data)
         self._spool_used += len(data)
@@ -406,7 +396,7 @@ class BackgroundWriter(object):
 
     def _done(self):
         with self._lock:
-            if self._queue or self.spool_dir is not None and self._scanned_at is None:
+            if self._queue or self._finder is not None and self._finder.scanned_at is None:
                 return False  # (spools of dead processes not even looked for yet)
             if not all(l.idle() for l in self._lanes.values()):
                 return False
@@ -523,9 +513,7 @@ class BackgroundWriter(object):
             if replay and lane.sequenced and todo:
                 todo = self._not_yet_stored(lane, todo)
             stored = self._store_entries(lane, todo)
-        except DatabaseError as e:
-            if not is_connection_error(e):
-                raise
+        except Exception as e:  # unreachable (or a persistent error): keep the rows, retry later
             self._went_down(lane, e, replay)
             return False
         with self._lock:
@@ -571,7 +559,8 @@ class BackgroundWriter(object):
     def _went_down(self, lane, e, replay):
         lane.sink.db.close()  # a timed-out connection may be out of step: never reuse it
         with self._lock:
-            self._note_error("%s unreachable, will retry: %s" % (lane.sink.db.describe(), e))
+            what = "unreachable" if is_connection_error(e) else "refused rows"
+            self._note_error("%s %s, will retry: %s" % (lane.sink.db.describe(), what, e))
             lane.backoff = min(self.retry_max, max(self._tick_seconds, lane.backoff * 2))
             lane.down_until = time.time() + lane.backoff
             if replay or self._quit:
@@ -641,61 +630,19 @@ class BackgroundWriter(object):
 
     # -- spools of dead processes ---------------------------------------------
     def _scan_if_due(self):
-        if self.spool_dir is None:
+        finder = self._finder
+        if finder is None or not finder.due():
             return
-        now = time.time()
-        if self._scanned_at is not None and now - self._scanned_at < RESCAN_INTERVAL:
-            return
-        self._scanned_at = now
         with self._lock:
             known = set(l.spool.path for l in list(self._lanes.values()) + self._orphans
                         if l.spool is not None)
-        for path in _spool.orphans(self.spool_dir):
-            if path in known or path in self._unusable or self._quit:
-                continue
-            lane = self._adopt(path)
-            if lane is not None:
-                with self._lock:
-                    if self._quit:
-                        lane.spool.close()
-                        return
-                    self._orphans.append(lane)
-
-    def _adopt(self, path):
-        try:
-            spool = _spool.SpoolFile.adopt(path)
-        except (IOError, OSError) as e:
-            self._unusable.add(path)
-            self._note_error("cannot open spool %s: %s" % (path, e))
-            return None
-        except Exception as e:
-            moved = _spool.quarantine(path, e)
-            self._note_error("unreadable spool %s (%s): moved to %s" % (path, e, moved))
-            return None
-        if spool is None:
-            return None
-        header = spool.header
-        settings = _spool.settings_for(header)
-        if settings is None:
-            self._unusable.add(path)
-            spool.close()
-            report("spool %s is for %s, which this program's settings do not name: left for "
-                   "a program that has them" % (path, header.get("db")))
-            return None
-        try:
-            key = _spool.fingerprint(settings)
-            db = self._replay_dbs.get(key)
-            if db is None:
-                db = self._replay_dbs[key] = _Database("CryoCore-replay", config=settings)
-            sink = _spool.load_sink(header, db)
-        except Exception as e:
-            self._unusable.add(path)
-            spool.close()
-            report("cannot replay spool %s (sink %s): %s" % (path, header.get("sink"), e))
-            return None
-        lane = _Lane(sink, header["producer"], spool=spool, orphan=True)
-        lane.spooled = 0
-        return lane
+        for spool, sink in finder.scan(known, lambda: self._quit):
+            with self._lock:
+                if self._quit:
+                    spool.close()
+                    return
+                self._orphans.append(_Lane(sink, spool.header["producer"], spool=spool,
+                                           orphan=True))
 
     # -- the CryoCore channel -------------------------------------------------------
     def _report_health_if_due(self):
