@@ -65,8 +65,8 @@ def _check_node(node, where):
                              % where)
     datatype = node.get("datatype") or "string"
     if datatype not in T.DATATYPES:
-        raise MalformedInput("malformed serialized config at %s: unknown datatype %r"
-                             % (where, datatype))
+        raise MalformedInput("malformed serialized config at %s: unknown datatype %s"
+                             % (where, T.show(datatype)))
     children = node.get("children")
     if children is not None and not isinstance(children, list):
         raise MalformedInput("malformed serialized config at %s: 'children' must be a list"

@@ -122,6 +122,7 @@ class Store(object):
         self._thread = None
         self._last_full = time.time()
         self._poll_error = None
+        _runtime.on_shutdown("config", self.stop)
 
     # -- loading (the hook for start-up without the database) ------------------
     def load_version(self, name, create=True):
@@ -136,7 +137,7 @@ class Store(object):
             row = self._version_row(name)
             if row is None:
                 if not create:
-                    raise NoSuchVersionException("no such version %r" % (name,))
+                    raise NoSuchVersionException("no such version %s" % T.show(name))
                 self._insert_version(name)
                 row = self._version_row(name)
             vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
@@ -251,7 +252,6 @@ class Store(object):
             self._thread = threading.Thread(target=self._run, name="CryoCore-ConfigPoller")
             self._thread.daemon = True
             self._thread.start()
-            _runtime.on_shutdown("config", self.stop)
 
     @property
     def stopped(self):
@@ -264,6 +264,7 @@ class Store(object):
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(5.0)
+        self.db.close()  # writes still work: a later statement reconnects
 
     def _run(self):
         delay = POLL_INTERVAL
@@ -364,7 +365,7 @@ class Store(object):
         touched, deleted = set(), set()
         with self._lock:
             if vc.id is None:
-                raise NoSuchVersionException("version %r was deleted" % (vc.name,))
+                raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
             with self.db._transaction():
                 result = fn(vc.id, touched, deleted)
             events = self.refresh_ids(vc, touched, deleted)
@@ -492,8 +493,8 @@ class Store(object):
                     continue
                 if not overwrite:
                     raise T.ParameterExistsException(
-                        "parameter %s already exists with value %r (use overwrite)"
-                        % (path, old[0]))
+                        "parameter %s already exists with value %s (use overwrite)"
+                        % (path, T.show(old[0])))
                 self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
                                  "WHERE id = %s", new + (row[0],))
                 touched.add(row[0])
@@ -518,7 +519,7 @@ class Store(object):
         _check_version_name(name)
         with self._lock:
             if self._version_row(name) is not None:
-                raise VersionAlreadyExistsException("version %r already exists" % (name,))
+                raise VersionAlreadyExistsException("version %s already exists" % T.show(name))
             self._insert_version(name, comment, device)
 
     def delete_version(self, name):
@@ -527,7 +528,7 @@ class Store(object):
         with self._lock:
             row = self._version_row(name)
             if row is None:
-                raise NoSuchVersionException("no such version %r" % (name,))
+                raise NoSuchVersionException("no such version %s" % T.show(name))
             with self.db._transaction():
                 self.db._execute("DELETE FROM config WHERE version = %s", (row[0],))
                 self.db._execute("DELETE FROM config_version WHERE id = %s", (row[0],))
@@ -541,9 +542,9 @@ class Store(object):
         with self._lock:
             src = self._version_row(source)
             if src is None:
-                raise NoSuchVersionException("no such version %r" % (source,))
+                raise NoSuchVersionException("no such version %s" % T.show(source))
             if source == target:
-                raise IntegrityException("cannot copy version %r onto itself" % (source,))
+                raise IntegrityException("cannot copy version %s onto itself" % T.show(source))
             with self.db._transaction():
                 dst = self._version_row(target)
                 if dst is None:
@@ -552,8 +553,8 @@ class Store(object):
                 count = self.db._execute("SELECT COUNT(*) FROM config WHERE version = %s",
                                          (dst[0],)).fetchone()[0]
                 if count and not overwrite:
-                    raise IntegrityException("version %r already has %d parameters (use overwrite)"
-                                             % (target, count))
+                    raise IntegrityException("version %s already has %d parameters (use overwrite)"
+                                             % (T.show(target), count))
                 self.db._execute("DELETE FROM config WHERE version = %s", (dst[0],))
                 rows = self.db._execute("SELECT id, parent, name, value, datatype, comment FROM "
                                         "config WHERE version = %s", (src[0],)).fetchall()
@@ -576,5 +577,5 @@ class Store(object):
 
 def _check_version_name(name):
     if not name or len(name) > T.MAX_NAME or any(ord(c) < 32 for c in name):
-        raise ConfigValueError("bad version name %r (1-%d characters, no control characters)"
-                               % (name, T.MAX_NAME))
+        raise ConfigValueError("bad version name %s (1-%d characters, no control characters)"
+                               % (T.show(name), T.MAX_NAME))

@@ -26,6 +26,13 @@ class ParameterExistsException(IntegrityException):
     """``add`` of a parameter that already exists (or a conflicting import)."""
 
 
+def show(value):
+    """repr() for messages, without Python 2's u'' prefix on text."""
+    if isinstance(value, string_types):
+        return "'%s'" % to_text(value).replace("\\", "\\\\").replace("'", "\\'")
+    return repr(value)
+
+
 # -- names and paths ---------------------------------------------------------
 def check_name(name):
     """Refuse a name that is empty, too long, dotted or holds control characters."""
@@ -34,13 +41,13 @@ def check_name(name):
     if not name:
         raise ConfigValueError("empty parameter name (paths may not have empty parts)")
     if len(name) > MAX_NAME:
-        raise ConfigValueError("parameter name %r is %d characters long (at most %d)"
-                               % (name[:40] + "...", len(name), MAX_NAME))
+        raise ConfigValueError("parameter name %s is %d characters long (at most %d)"
+                               % (show(name[:40] + "..."), len(name), MAX_NAME))
     if "." in name:
-        raise ConfigValueError("parameter name %r holds a dot" % (name,))
+        raise ConfigValueError("parameter name %s holds a dot" % show(name))
     for c in name:
         if ord(c) < 32 or 127 <= ord(c) < 160:
-            raise ConfigValueError("parameter name %r holds a control character" % (name,))
+            raise ConfigValueError("parameter name %s holds a control character" % show(name))
     return name
 
 
@@ -110,7 +117,8 @@ def from_text(text):
 
 def check_datatype(datatype):
     if datatype not in DATATYPES:
-        raise ConfigValueError("unknown datatype %r (one of %s)" % (datatype, ", ".join(DATATYPES)))
+        raise ConfigValueError("unknown datatype %s (one of %s)"
+                               % (show(datatype), ", ".join(DATATYPES)))
     return datatype
 
 
@@ -120,7 +128,7 @@ def convert(value, datatype, path):
     if datatype == "folder":
         if value is None:
             return None
-        raise ConfigValueError("%s is a folder and holds no value (got %r)" % (path, value))
+        raise ConfigValueError("%s is a folder and holds no value (got %s)" % (path, show(value)))
     if value is None:
         return None
     if datatype == "string":
@@ -156,8 +164,8 @@ def convert(value, datatype, path):
 
 
 def _mismatch(path, value, datatype):
-    return ConfigValueError("value %r does not fit parameter %s of type %s"
-                            % (value, path, datatype))
+    return ConfigValueError("value %s does not fit parameter %s of type %s"
+                            % (show(value), path, datatype))
 
 
 # -- stored text -----------------------------------------------------------------
@@ -174,8 +182,8 @@ def to_db(value, datatype, path):
     else:
         text = to_text(value)
     if len(text) > MAX_VALUE:
-        raise ConfigValueError("value for %s is %d characters long (the column holds %d): %r"
-                               % (path, len(text), MAX_VALUE, text[:40] + "..."))
+        raise ConfigValueError("value for %s is %d characters long (the column holds %d): %s"
+                               % (path, len(text), MAX_VALUE, show(text[:40] + "...")))
     return text
 
 
