@@ -44,7 +44,7 @@ class ConfigParameter(object):
         self.value = node.value
         self.datatype = node.datatype
         self.comment = node.comment
-        self.last_modified = epoch(node.last_modified)
+        self.last_modified = node.modified
 
     @property
     def children(self):
@@ -245,7 +245,7 @@ class Configuration(object):
         node = self._vc.lookup_id(full)
         if node is None:
             raise _config_io.missing(full, self._vc.name)
-        return _config_io.serialize(self._vc, full, node, epoch)
+        return _config_io.serialize(self._vc, full, node)
 
     def deserialize(self, serialized, root="", overwrite=False):
         """Add the serialized tree under `root` by its top node's name (atomic)."""

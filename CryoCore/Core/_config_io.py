@@ -11,17 +11,17 @@ from ._exceptions import ConfigValueError, NoSuchParameterException
 _NODE_KEYS = ("name", "value", "datatype", "comment", "children")
 
 
-def node_dict(vc, node, epoch):
+def node_dict(vc, node):
     """One node and its subtree as the original's JSON object."""
     kids = vc.children.get(node.id, {}) if node.id is not None else {}
     return {"name": node.name, "value": node.value, "datatype": node.datatype,
-            "comment": node.comment, "last_modified": epoch(node.last_modified),
-            "children": [node_dict(vc, vc.nodes[kids[k]], epoch) for k in sorted(kids)]}
+            "comment": node.comment, "last_modified": node.modified,
+            "children": [node_dict(vc, vc.nodes[kids[k]]) for k in sorted(kids)]}
 
 
-def serialize(vc, path, node, epoch):
+def serialize(vc, path, node):
     """``{"<full path>": node, "version": {...}}`` as JSON text."""
-    out = {path or T.ROOT: node_dict(vc, node, epoch),
+    out = {path or T.ROOT: node_dict(vc, node),
            "version": {"name": vc.name, "device": vc.device, "comment": vc.comment}}
     return json.dumps(out, indent=2, sort_keys=True)
 

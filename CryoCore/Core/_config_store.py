@@ -26,15 +26,24 @@ FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
 
 
+def epoch(dt):
+    """Epoch seconds of a naive local datetime (None stays None)."""
+    if dt is None:
+        return None
+    return time.mktime(dt.timetuple()) + dt.microsecond / 1e6
+
+
 class Node(object):
     """One cached row: `value` is typed, `text` what the column holds."""
-    __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified")
+    __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified",
+                 "modified")
 
     def __init__(self, id, parent, name, text, datatype, comment, last_modified):
         self.id, self.parent, self.name = id, parent, name
         self.text, self.datatype, self.comment = text, datatype, comment
         self.value = T.from_db(text, datatype)
-        self.last_modified = last_modified  # a naive local datetime
+        self.last_modified = last_modified  # a naive local datetime, as the database gave it
+        self.modified = epoch(last_modified)  # the same in epoch seconds
 
     def same(self, other):
         return (other is not None and self.parent == other.parent and self.name == other.name
@@ -99,13 +108,6 @@ def _as_datetime(raw):
         except ValueError:
             continue
     return None
-
-
-def epoch(dt):
-    """Epoch seconds of a naive local datetime (None stays None)."""
-    if dt is None:
-        return None
-    return time.mktime(dt.timetuple()) + dt.microsecond / 1e6
 
 
 class Store(object):
