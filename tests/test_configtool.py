@@ -232,7 +232,10 @@ def test_completion_one_level_at_a_time(backend):
     assert ConfigTool.complete("ver", args) == ["versions"]
     assert ConfigTool.complete("O", args) == ["Other"]
     args = ConfigTool.build_parser().parse_args(["get"])
-    assert ConfigTool.complete("Instruments.G", args) == ["Instruments.GPS."]
+    # a lone folder offers its children, so the shell does not append a space after "GPS."
+    assert ConfigTool.complete("Instruments.G", args) == ["Instruments.GPS.port"]
+    assert ConfigTool.complete("Instruments.C", args) == ["Instruments.Camera.Lens.",
+                                                          "Instruments.Camera.fps"]
     args = ConfigTool.build_parser().parse_args(["delete"])
     assert ConfigTool.complete("v", args) == ["version"]
 

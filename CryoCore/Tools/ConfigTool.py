@@ -310,6 +310,13 @@ def complete(prefix, parsed_args=None, **_kwargs):
         cfg = Config.get_config(None, getattr(parsed_args, "version", None) or "default",
                                 _db_cfg(parsed_args) if parsed_args is not None else None)
         paths = path_completions(cfg, prefix)
+        # A lone folder would get a space appended by the shell: offer its children instead,
+        # so the common prefix "Folder." is inserted and the next level is listed.
+        while len(paths) == 1 and paths[0].endswith("."):
+            deeper = path_completions(cfg, paths[0])
+            if not deeper:
+                break
+            paths = deeper
     except (ConfigException, DatabaseError, SettingsError) as e:
         _warn_completion(e)
         paths = []
