@@ -461,3 +461,43 @@ def test_shutdown_keeps_cache_readable(backend):
     API.shutdown()
     assert cfg["x"] == 1
     API.shutdown()
+
+
+def test_reads_never_touch_the_database(backend):
+    """Reads are served from the cache: no statement runs in the reading thread."""
+    from CryoCore.Core import InternalDB
+    cfg = API.get_config("R")
+    cfg["a.b"] = 1
+    me = threading.current_thread()
+    statements = []
+    old = InternalDB.tracer
+    InternalDB.tracer = lambda sql, params: statements.append(threading.current_thread())
+    try:
+        for _ in range(200):
+            assert cfg["a.b"] == 1 and cfg["missing"] is None
+            assert cfg.get("a.b").value == 1 and cfg.keys() == ["a"]
+            assert [p.name for p in cfg.search("b")] == ["b"]
+    finally:
+        InternalDB.tracer = old
+    assert me not in statements
+
+
+def test_db_cfg_wins(backend, tmp_path):
+    """get_config(db_cfg=...) uses that database, not the settings files'."""
+    other = {"db_type": "sqlite", "db_path": str(tmp_path / "other.db")}
+    API.get_config("Z", db_cfg=other)["x"] = "other"
+    assert API.get_config("Z")["x"] is None
+    assert API.get_config("Z", db_cfg=other)["x"] == "other"
+    assert rows(backend, "SELECT COUNT(*) FROM config") == [(0,)]
+
+
+def test_writes_to_a_deleted_version_fail(backend):
+    view = API.get_config(None, "gone")
+    view["x"] = 1
+    API.get_config().delete_version("gone")
+    assert view["x"] is None
+    with pytest.raises(CryoCore.NoSuchVersionException):
+        view["x"] = 2
+    again = API.get_config(None, "gone")  # get_config creates it anew
+    again["x"] = 3
+    assert again["x"] == 3 and "gone" in [v[0] for v in again.list_versions()]

@@ -262,3 +262,15 @@ def test_subprocess_change_fires_callback_within_1s(backend):
     assert code == 0, err
     assert event.wait(3.0)
     assert fired[-1][1] == 12 and fired[-1][0] - done < 1.0
+
+
+def test_closed_pipe_is_quiet(backend):
+    """``ConfigTool.py list | head -1`` ends quietly (100 kB: more than a pipe buffer)."""
+    cfg = API.get_config()
+    cfg.import_xml("<configuration>" + "".join("<p%d>%s</p%d>" % (i, "v" * 250, i) for i in range(400))
+                   + "</configuration>")
+    env = backend.env()
+    p = subprocess.Popen("%s %s list | head -1" % (sys.executable, TOOL), shell=True, cwd=ROOT,
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate()
+    assert p.returncode == 0 and len(out.splitlines()) == 1 and err == b""

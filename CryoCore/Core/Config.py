@@ -319,6 +319,8 @@ def get_config(name=None, version="default", db_cfg=None):
         cfg = _configs.get(key)
         if cfg is None:
             cfg = _configs[key] = NamedConfiguration(name, version, db_cfg, _store=store)
+        elif cfg._vc.id is None:  # its version was deleted: unknown versions are created
+            cfg._vc = store.version(cfg._vc.name)
         return cfg
 
 
