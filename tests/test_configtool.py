@@ -1,3 +1,4 @@
+# -*- coding: utf-8 -*-
 """ConfigTool (spec section 6): commands, quick-hand, lookup, versions, files, completion."""
 from __future__ import absolute_import, division, print_function
 
@@ -26,6 +27,8 @@ def run(capsys, *argv):
 
 def tool(backend, *argv, **kwargs):
     """ConfigTool as a real subprocess: (exit status, stdout, stderr)."""
+    if sys.version_info[0] == 2:
+        argv = [a.encode("utf-8") for a in argv]
     p = subprocess.Popen([sys.executable, TOOL] + list(argv), cwd=ROOT, env=backend.env(),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE)
     out, err = p.communicate(kwargs.get("input"))
@@ -274,3 +277,14 @@ def test_closed_pipe_is_quiet(backend):
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
     assert p.returncode == 0 and len(out.splitlines()) == 1 and err == b""
+
+
+@pytest.mark.smoke
+def test_non_ascii_values_and_errors(backend):
+    """Non-ASCII text round-trips, and errors about it are one readable line (also on 2.7)."""
+    code, _, err = tool(backend, "add", u"Unicode.name", u"blåbær ✓")
+    assert code == 0, err
+    code, out, _ = tool(backend, u"Unicode")
+    assert out == u"Unicode.name = blåbær ✓\n"
+    code, _, err = tool(backend, "get", u"ø")
+    assert code == 1 and err == u"Error: no such parameter ø (version default)\n"

@@ -23,7 +23,7 @@ def serialize(vc, path, node):
     """``{"<full path>": node, "version": {...}}`` as JSON text."""
     out = {path or T.ROOT: node_dict(vc, node),
            "version": {"name": vc.name, "device": vc.device, "comment": vc.comment}}
-    return json.dumps(out, indent=2, sort_keys=True)
+    return json.dumps(out, indent=2, sort_keys=True, separators=(",", ": "))
 
 
 class MalformedInput(ConfigValueError):
