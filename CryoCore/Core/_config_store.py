@@ -23,6 +23,7 @@ from ._exceptions import (ConfigValueError, IntegrityException,
 POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1 s
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
+MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
 
 
@@ -119,6 +120,7 @@ class Store(object):
         self._lock = threading.RLock()
         self.versions = {}      # name -> VersionCache
         self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
+        self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
         self._next_cb = 1
         self._stop = threading.Event()
         self._thread = None
@@ -277,10 +279,10 @@ class Store(object):
                     InternalDB.report("config database reachable again")
                 self._poll_error, delay = None, POLL_INTERVAL
             except Exception as e:  # keep serving the cache; report once, back off
-                msg = " ".join(str(e).split())
+                msg = _describe(e)
                 if msg != self._poll_error:
                     InternalDB.report("config poller: %s" % msg)
-                self._poll_error, delay = msg, min(delay * 2, 5.0)
+                self._poll_error, delay = msg, min(delay * 2, MAX_BACKOFF)
 
     def poll(self):
         """One round: pick up changes by other processes and fire their callbacks."""
@@ -309,21 +311,22 @@ class Store(object):
 
     # -- callbacks ---------------------------------------------------------------
     def add_callback(self, vc, path, fn, args, config):
-        with self._lock:
+        with self._cb_lock:
             cid = self._next_cb
             self._next_cb += 1
             self._callbacks[cid] = (vc, path, fn, args, config)
         return cid
 
     def del_callback(self, cid):
-        with self._lock:
+        with self._cb_lock:
             return self._callbacks.pop(cid, None) is not None
 
     def _fire(self, events):
         if not events or not self._callbacks:
             return
         from .Config import ConfigParameter
-        callbacks = list(self._callbacks.values())
+        with self._cb_lock:
+            callbacks = list(self._callbacks.values())
         for vc, path, node in events:
             for cvc, cpath, fn, args, config in callbacks:
                 if cvc is not vc or not (cpath == "" or path == cpath or
@@ -575,6 +578,14 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
+
+
+def _describe(e):
+    """One line of text about `e` (never raises, also on 2.7 with non-ASCII messages)."""
+    try:
+        return " ".join(to_text(e).split())
+    except UnicodeError:
+        return repr(e)
 
 
 def _check_version_name(name):
