@@ -195,3 +195,31 @@ def test_paused_server_does_not_stop_the_producer(setup):
     calls = setup.calls()
     assert calls["t"][-1] - calls["t"][0] < seconds + 0.5  # it kept its pace
     assert max(calls["dt"]) < 0.05
+
+
+def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup, monkeypatch):
+    """API.shutdown() gives up after shutdown_grace_period; the next start stores the rest."""
+    from CryoCore import API
+    from CryoCore.Core import _runtime
+    import _producer
+    monkeypatch.setenv("CRYOCORE_CONFIG", setup.settings_file)
+    monkeypatch.setattr(API, "shutdown_grace_period", 1.0)
+    status, log = _producer.sinks()
+    w = _runtime.writer()
+    for k in range(500):
+        w.put(status, ("outage", "k", str(k), time.time(), None))
+        w.put(log, ("m%d" % k, 20, time.time(), 0.0, k, "t", "test", "outage"))
+    assert w.flush(10)
+    setup.server.stop()
+    for k in range(500, 1000):
+        w.put(status, ("outage", "k", str(k), time.time(), None))
+        w.put(log, ("m%d" % k, 20, time.time(), 0.0, k, "t", "test", "outage"))
+    start = time.time()
+    API.shutdown()
+    assert time.time() - start < 1.0 + 0.5
+    assert len([n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")]) == 2
+    setup.server.start()
+    API.reset()
+    _runtime.replay_spools()
+    API.shutdown()
+    setup.assert_all_arrived(1000)

@@ -1,0 +1,98 @@
+"""A producer through a 10 s database outage: caller cost, catch-up time, rows lost.
+
+Starts a private MariaDB (own data directory and port), runs
+``tests/_producer.py`` (1,000 status + 1,000 log rows/s) and stops the server
+for 10 s in the middle.  Prints the producer's per-call p50/p99/max in the
+healthy phase and during the outage (ratio against healthy, same run), how
+long after the restart the database had every row handed over so far, and
+whether every row arrived once and in order.
+
+    python bench/writer_outage.py [--outage 10] [--rate 1000]
+"""
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "tests")
+sys.path[:0] = [ROOT, TESTS]
+
+from CryoCore.Core import InternalDB  # noqa: E402
+
+from _mariadb import PrivateMariaDB  # noqa: E402
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))] * 1e6
+
+
+def count(settings, sql):
+    db = InternalDB.mysql("bench", config=settings)
+    try:
+        return db._execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--outage", type=float, default=10.0)
+    p.add_argument("--rate", type=int, default=1000)
+    a = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ccbench-outage-")
+    server = PrivateMariaDB().start()
+    try:
+        settings = dict(server.settings("bench"), db_timeout=2, writer_retry_max=0.5,
+                        spool_dir=os.path.join(tmp, "spool"))
+        cfg = os.path.join(tmp, "settings.json")
+        with open(cfg, "w") as f:
+            json.dump(settings, f)
+        out = os.path.join(tmp, "calls.json")
+        seconds = a.outage + 6.0
+        env = dict(os.environ, CRYOCORE_CONFIG=cfg,
+                   PYTHONPATH=os.pathsep.join([ROOT, TESTS, os.environ.get("PYTHONPATH", "")]))
+        proc = subprocess.Popen([sys.executable, os.path.join(TESTS, "_producer.py"),
+                                 str(a.rate), str(seconds), out, "60"], env=env,
+                                stdout=subprocess.PIPE, universal_newlines=True)
+        ready = float(proc.stdout.readline().split()[1])
+        time.sleep(3.0)
+        down = time.time()
+        server.stop()
+        time.sleep(a.outage)
+        server.start()
+        up = time.time()
+        handed_at_up = int((up - ready) * a.rate)
+        while count(settings, "SELECT COUNT(*) FROM log")[0][0] < handed_at_up:
+            time.sleep(0.05)
+        caught_up = time.time() - up
+        proc.communicate()
+        with open(out) as f:
+            calls = json.load(f)
+        healthy = [d for t, d in zip(calls["t"], calls["dt"]) if ready + 0.5 <= t < down]
+        outage = [d for t, d in zip(calls["t"], calls["dt"]) if down <= t < up]
+        lines = [r[0] for r in count(settings, "SELECT line FROM log ORDER BY id")]
+        n = int(a.rate * seconds)
+        print("rows per table: %d handed over, %d stored, in order and once: %s"
+              % (n, len(lines), lines == list(range(n))))
+        print("outage: %.1f s; every row handed over before the restart stored %.2f s after it"
+              % (up - down, caught_up))
+        for label, values in (("healthy", healthy), ("outage ", outage)):
+            print("per call %s p50 %5.1f us  p99 %5.1f us  max %7.1f us"
+                  % (label, pct(values, 0.5), pct(values, 0.99), max(values) * 1e6))
+        print("p99 ratio outage/healthy: %.2f (target < 2)" % (pct(outage, 0.99) /
+                                                               pct(healthy, 0.99)))
+    finally:
+        server.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
