@@ -81,9 +81,15 @@ def settings_for(header):
     return None
 
 
+def _plain(value):
+    if isinstance(value, bytes):  # Python 3 bytes: stored as text anyway
+        return value.decode("utf-8", "replace")
+    raise TypeError("%r is not a plain value (str, int, float, bool, None)" % (value,))
+
+
 def encode(seq, item):
     """One spool line (bytes); TypeError/ValueError when `item` is not plain values."""
-    line = json.dumps([seq, item], separators=(",", ":"), allow_nan=True)
+    line = json.dumps([seq, item], separators=(",", ":"), allow_nan=True, default=_plain)
     if not PY2:
         line = line.encode("ascii")
     return line + b"\n"
