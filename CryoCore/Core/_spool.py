@@ -23,7 +23,7 @@ import socket
 import time
 
 from . import _settings
-from ._compat import PY2
+from ._compat import PY2, to_text
 
 try:
     import fcntl
@@ -82,13 +82,15 @@ def settings_for(header):
 
 
 def _plain(value):
-    if isinstance(value, bytes):  # Python 3 bytes: stored as text anyway
+    """JSON for what is not a plain value: as the status table stores it, ``str(value)``."""
+    if isinstance(value, bytes):  # Python 3 bytes
         return value.decode("utf-8", "replace")
-    raise TypeError("%r is not a plain value (str, int, float, bool, None)" % (value,))
+    return to_text(str(value))
 
 
 def encode(seq, item):
-    """One spool line (bytes); TypeError/ValueError when `item` is not plain values."""
+    """One spool line (bytes); ValueError when `item` cannot be written (Python 2 bytes
+    that are not UTF-8, a circular structure)."""
     line = json.dumps([seq, item], separators=(",", ":"), allow_nan=True, default=_plain)
     if not PY2:
         line = line.encode("ascii")

@@ -51,14 +51,18 @@ class Sink(object):
     call again after a failure).
 
     Items must be plain values: a tuple of str/int/float/bool/None (or one
-    such value).  A writer with a spool writes them to disk as JSON, and
-    another process may replay them: it imports the sink's class (so define
-    sinks in an importable module, not ``__main__``) and rebuilds it with
-    ``from_spool``.  ``sequenced`` says whether rows get the ``cc_producer``
-    and ``cc_seq`` columns: None (default) means "if the table has them".
+    such value; nested tuples are fine).  A writer with a spool writes them to
+    disk as JSON (anything else is spooled as ``str(value)``, bytes as UTF-8
+    text), and another process may replay them: it imports the sink's class
+    (so define sinks in an importable module, not ``__main__``) and rebuilds
+    it with ``from_spool`` (override it when the constructor is not
+    ``(db, table, columns, name)`` or ``(db)``).  ``sequenced`` says whether
+    rows get the ``cc_producer`` and ``cc_seq`` columns: None (default) means
+    "if the table has them".
     """
 
     sequenced = None
+    _seqs = None  # (producer, [seq, ...]) for the rows of the next store(): writer thread only
 
     def __init__(self, db, table, columns, name=None):
         self.db = db
@@ -70,7 +74,16 @@ class Sink(object):
         return items
 
     def store(self, rows):
-        """Insert `rows` in multi-row statements."""
+        """Insert `rows` in multi-row statements (with the writer's sequence columns, if any).
+
+        A subclass that overrides this should call ``Sink.store(self, rows)`` to
+        keep the sequence columns.
+        """
+        seqs, self._seqs = self._seqs, None
+        if seqs is not None and len(seqs[1]) == len(rows):
+            producer = seqs[0]
+            rows = [tuple(row) + (producer, seq) for row, seq in zip(rows, seqs[1])]
+            return self.db._insert_many(self.table, self.columns + _schema.SEQ_COLUMNS, rows)
         return self.db._insert_many(self.table, self.columns, rows)
 
     @classmethod
@@ -80,16 +93,6 @@ class Sink(object):
             return cls(db, table, columns, name)
         except TypeError:  # a subclass whose constructor takes just the database
             return cls(db)
-
-    def _store_sequenced(self, rows, producer, seqs):
-        """``store`` with the sequence columns appended to each row."""
-        rows = [tuple(row) + (producer, seq) for row, seq in zip(rows, seqs)]
-        return self.db._insert_many(self.table, self.columns + _schema.SEQ_COLUMNS, rows)
-
-
-def _overrides_store(sink):
-    method = type(sink).store
-    return getattr(method, "__func__", method) is not getattr(Sink.store, "__func__", Sink.store)
 
 
 class _Marker(object):
@@ -578,7 +581,7 @@ class BackgroundWriter(object):
             wanted = sink.sequenced
             if wanted is None:
                 wanted = _schema.has_sequence_columns(sink.db, sink.table)
-            lane.sequenced = bool(wanted) and not _overrides_store(sink)
+            lane.sequenced = bool(wanted)
 
     def _not_yet_stored(self, lane, entries):
         """Drop entries whose (producer, seq) is in the table already (a replay after a crash)."""
@@ -624,9 +627,11 @@ class BackgroundWriter(object):
         rows = sink.prepare(items)
         with sink.db._transaction():
             if lane.sequenced and len(rows) == len(items):
-                sink._store_sequenced(rows, lane.producer, [e[0] for e in entries])
-            else:
+                sink._seqs = (lane.producer, [e[0] for e in entries])
+            try:
                 sink.store(rows)
+            finally:
+                sink._seqs = None
 
     # -- spools of dead processes ---------------------------------------------
     def _scan_if_due(self):
