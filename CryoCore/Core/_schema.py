@@ -179,7 +179,20 @@ def ensure(db, service):
     db._init_sqls(statements(db.db_type, service))
     for table in TABLES[service]:
         if table in SEQUENCED_TABLES:
-            add_sequence_columns(db, table)
+            _try_sequence_columns(db, table)
+
+
+def _try_sequence_columns(db, table):
+    """Best effort: without ALTER rights the table works, only without replay dedup."""
+    from ._exceptions import DatabaseError
+    try:
+        add_sequence_columns(db, table)
+    except DatabaseError as e:
+        if getattr(e, "connection_error", False):
+            raise
+        from .InternalDB import report
+        report("cannot add the sequence columns to %s (%s): a replay after a crash may "
+               "store rows twice" % (table, e))
 
 
 # -- sequence columns (issue 7): who wrote a row, and its place in that producer's stream --
