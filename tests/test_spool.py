@@ -180,6 +180,22 @@ def test_unwritable_spool_drops_with_a_count_and_reports_it(backend, tmp_path, c
     assert dict(rows)["dropped"] == str(w.dropped)
 
 
+def test_full_spool_keeps_rows_in_memory_until_the_database_is_back(backend, tmp_path):
+    """At spool_max_bytes rows wait in memory (nothing dropped while memory lasts)."""
+    sink = make_sink(backend)
+    w = BackgroundWriter(spool_dir=str(tmp_path / "spool"), spool_max_bytes=2000)
+    with locked(backend):
+        for i in range(100):
+            w.put(sink, (i, "v"))
+        wait_for(lambda: "is full" in (w.last_error or ""), 5)
+        stats = w.stats()
+        assert 0 < stats["spooled"] < 100 and stats["queued"] > 0
+    assert w.flush(20)
+    w.stop()
+    assert w.dropped == 0
+    assert keys(sink) == list(range(100)), keys(sink)
+
+
 def test_spool_of_another_database_is_left_alone(backend, tmp_path, capsys):
     """A spool for a database this program's settings do not name stays for another program."""
     sink = make_sink(backend)

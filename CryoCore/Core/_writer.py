@@ -123,7 +123,7 @@ class _Lane(object):
         self.orphan = orphan        # adopted from a dead process: replay only
         self.mem = collections.deque()  # [seq, item, size, tick]
         self.inflight = []          # taken by the store thread from mem
-        self.inflight_spooled = False
+        self.inflight_spooled = 0   # how many of inflight (a prefix) are in the spool too
         self.spooled = 0            # our items in the spool not yet replayed
         self.skip_through = 0       # spool entries up to this seq are already stored
         self.replayed_seq = 0
@@ -219,8 +219,8 @@ class BackgroundWriter(object):
         """Counters: queued (in memory), spooled (on disk), stored, dropped, failed, last error."""
         with self._lock:
             lanes = list(self._lanes.values())
-            queued = len(self._queue) + sum(len(l.mem) + (0 if l.inflight_spooled else
-                                                          len(l.inflight)) for l in lanes)
+            queued = len(self._queue) + sum(len(l.mem) + len(l.inflight) - l.inflight_spooled
+                                            for l in lanes)
             spooled = sum(l.spooled for l in lanes)
         return {"queued": queued, "spooled": spooled, "stored": self.stored,
                 "dropped": self.dropped, "failed": self.failed, "last_error": self.last_error,
@@ -327,55 +327,65 @@ class BackgroundWriter(object):
         """
         if self.spool_dir is None:
             return False
-        take_inflight = bool(lane.inflight) and not lane.inflight_spooled
-        if take_inflight and before_tick is not None and lane.inflight[0][3] >= before_tick:
+        entries = lane.inflight[lane.inflight_spooled:]
+        inflight = len(entries)
+        entries.extend(lane.mem)
+        if before_tick is not None:  # (ticks only grow along the lane)
+            entries = [e for e in entries if e[3] < before_tick]
+        if not entries:
             return True
-        n = 0
-        for entry in lane.mem:
-            if before_tick is not None and entry[3] >= before_tick:
-                break
-            n += 1
-        if not take_inflight and not n:
-            return True
-        entries = (lane.inflight if take_inflight else []) + [lane.mem[i] for i in range(n)]
-        chunks, bad = [], []
-        for entry in entries:
+        try:
+            room = self._spool_room(lane)
+        except (IOError, OSError) as e:
+            return self._spool_failed(lane, e)
+        chunks, bad, used, take = [], 0, 0, 0
+        for entry in entries:  # the longest prefix that fits (in flight: all or nothing)
             try:
-                chunks.append(_spool.encode(entry[0], entry[1]))
+                line = _spool.encode(entry[0], entry[1])
             except (TypeError, ValueError) as e:
-                bad.append(entry)
+                line = b""
+                bad += 1
                 self._note_error("%s: item %r cannot be spooled (%s): dropped"
                                  % (lane.sink.name, entry[1], e))
-        data = b"".join(chunks)
+            if used + len(line) > room:
+                break
+            used += len(line)
+            chunks.append(line)
+            take += 1
+        if take < len(entries):
+            self._note_error("spool %s is full (%d bytes): rows wait in memory"
+                             % (self.spool_dir, self.spool_max_bytes))
+        if not take:
+            return False
         try:
-            self._write_spool(lane, data)
+            self._write_spool(lane, b"".join(chunks))
         except (IOError, OSError) as e:
-            self._note_error("cannot spool rows for %s in %s: %s"
-                             % (lane.sink.name, self.spool_dir, e))
-            return False
-        except _SpoolFull as e:
-            self._note_error(str(e))
-            return False
-        self.failed += len(bad)
-        lane.spooled += len(entries) - len(bad)
+            return self._spool_failed(lane, e)
+        self.failed += bad
+        lane.spooled += take - bad
         self._ever_spooled = True
-        for entry in entries:
+        for entry in entries[:take]:
             self._out_bytes += entry[2]
             entry[2] = 0
-        if take_inflight:
-            lane.inflight_spooled = True
-        for _ in range(n):
+        lane.inflight_spooled += min(take, inflight)
+        for _ in range(take - inflight):
             lane.mem.popleft()
-        return True
+        return take == len(entries)
+
+    def _spool_failed(self, lane, e):
+        self._note_error("cannot spool rows for %s in %s: %s" % (lane.sink.name, self.spool_dir, e))
+        return False
+
+    def _spool_room(self, lane):
+        """Bytes the spool bound leaves for `lane` (a new file needs room for its header)."""
+        if self._spool_used is None:
+            self._spool_used = _spool.directory_bytes(self.spool_dir)
+        header = 0 if lane.spool is not None else 1024
+        return self.spool_max_bytes - self._spool_used - header
 
     def _write_spool(self, lane, data):
         if not data:
             return
-        if self._spool_used is None:
-            self._spool_used = _spool.directory_bytes(self.spool_dir)
-        if self._spool_used + len(data) > self.spool_max_bytes:
-            raise _SpoolFull("spool %s is full (%d of %d bytes): rows wait in memory"
-                             % (self.spool_dir, self._spool_used, self.spool_max_bytes))
         if lane.spool is None:
             lane.spool = _spool.SpoolFile.create(self.spool_dir,
                                                  _spool.header_for(lane.sink, lane.producer))
@@ -413,7 +423,7 @@ class BackgroundWriter(object):
             self._quit = True
             for lane in self._lanes.values():
                 self._spool_locked(lane)
-                lost = len(lane.mem) + (0 if lane.inflight_spooled else len(lane.inflight))
+                lost = len(lane.mem) + len(lane.inflight) - lane.inflight_spooled
                 if lost:
                     self.dropped += lost
                     lane.mem.clear()
@@ -504,7 +514,7 @@ class BackgroundWriter(object):
             elif lane.mem:
                 n = min(len(lane.mem), BATCH_ITEMS)
                 lane.inflight = [lane.mem.popleft() for _ in range(n)]
-                lane.inflight_spooled = False
+                lane.inflight_spooled = 0
                 entries, end, bad, replay = lane.inflight, None, 0, False
             else:
                 return False
@@ -530,8 +540,9 @@ class BackgroundWriter(object):
                     entry[2] = 0
                 if lane.inflight_spooled:  # stored after all: skip them in the spool
                     lane.skip_through = lane.inflight[-1][0]
-                    lane.spooled = max(0, lane.spooled - len(lane.inflight))
+                    lane.spooled = max(0, lane.spooled - lane.inflight_spooled)
                 lane.inflight = []
+                lane.inflight_spooled = 0
             self.stored += stored
             lane.backoff = 0.0
             self._check_markers_locked()
@@ -568,12 +579,11 @@ class BackgroundWriter(object):
             lane.down_until = time.time() + lane.backoff
             if replay or self._quit:
                 return
-            if not lane.inflight_spooled:  # back in front of memory, in order
-                lane.mem.extendleft(reversed(lane.inflight))
-                lane.inflight = []
-                self._spool_locked(lane)
-            else:
-                lane.inflight = []
+            # what is not in the spool yet goes back in front of memory, in order
+            lane.mem.extendleft(reversed(lane.inflight[lane.inflight_spooled:]))
+            lane.inflight = []
+            lane.inflight_spooled = 0
+            self._spool_locked(lane)
 
     def _check_sequenced(self, lane):
         if lane.sequenced is None:
@@ -671,6 +681,3 @@ class BackgroundWriter(object):
         except Exception as e:  # the status database may still be away: next time
             report("cannot report the CryoCore status channel: %s" % e)
 
-
-class _SpoolFull(Exception):
-    """The spool directory reached its bound."""
