@@ -195,6 +195,14 @@ def test_handlers_users_add_keep_working_and_reset_gives_a_fresh_handler(backend
     assert sum(isinstance(h, loggingService.DbHandler) for h in again.handlers) == 1
 
 
+def test_a_logger_the_program_made_first_is_used_as_it_is(backend):
+    own = logging.getLogger("MadeFirst")
+    log = API.get_log("MadeFirst")
+    assert log is own and log.propagate is False
+    log.info("kept")  # MARK-own
+    assert rows(backend)[0][:3] == (u"kept", logging.INFO, line_of("MARK-own"))
+
+
 # -- bad input ------------------------------------------------------------------
 def test_one_megabyte_message_is_truncated_with_a_marker(backend):
     log = API.get_log("Big")
@@ -389,3 +397,60 @@ def test_text_type_messages_round_trip(backend):
     got = rows(backend)[0][0]
     assert isinstance(got, text_type) and got == u"Æøå ß"
 
+
+
+CALL_FORMS = u'''\
+import logging, sys
+from CryoCore import API
+from CryoCore.Core import loggingService
+PY3 = sys.version_info[0] >= 3
+fast = API.get_log("fast")                      # only our handler: the short path on 3.x
+assert (type(fast).__name__ == "_FastLogger") == PY3
+slow = API.get_log("slow")
+slow.addHandler(logging.NullHandler())          # another listener: logging's own path
+pre = API.get_log("pre", prefix="P ")
+plain = logging.getLogger("plain")              # a logger of the program's own
+plain.propagate = False
+plain.setLevel(logging.DEBUG)
+plain.addHandler(loggingService.DbHandler())
+def helper(log):
+    log.info("v via helper", stacklevel=2)
+def caller():
+    for log in (fast, slow, pre, plain):
+        log.info("a")
+        log.log(logging.INFO, "b %s", "arg")
+        log.warning("c %(k)s", {"k": "map"})
+        try:
+            1 / 0
+        except Exception:
+            log.exception("d")
+        if PY3:
+            log.info("e", stack_info=True)
+            helper(log)
+caller()
+'''
+
+
+@pytest.mark.smoke
+def test_every_call_form_records_the_callers_line_on_both_paths(backend, tmp_path):
+    """Short path, logging's path, prefix, a program's own logger: the caller's line."""
+    script = tmp_path / "callers.py"
+    script.write_text(CALL_FORMS)
+    subprocess.check_call([sys.executable, str(script)], env=backend.env())
+    source = CALL_FORMS.splitlines()
+
+    def line(fragment):
+        return [n for n, text in enumerate(source, 1) if fragment in text][0]
+
+    lines = {"a": line('log.info("a")'), "b": line("log.log("), "c": line("log.warning("),
+             "d": line("log.exception("), "e": line('log.info("e"'),
+             "v": line("    helper(log)")}  # stacklevel=2 names the helper's caller
+    got = backend.sql("SELECT logger, line, func, module, message FROM log ORDER BY id")
+    per_logger = 6 if not PY2 else 4
+    assert len(got) == 4 * per_logger
+    for logger, line, func, module, message in got:
+        letter = message[2:3] if logger == "pre" else message[:1]
+        assert (logger, line, func, module) == (logger, lines[letter], "caller", "callers"), \
+            message
+    messages = [r[4] for r in got if r[0] == "pre"]
+    assert messages[:3] == [u"P a", u"P b arg", u"P c map"]

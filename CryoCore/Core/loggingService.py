@@ -1,17 +1,31 @@
 """Log service: ``logging.Logger``s whose records become rows of the ``log`` table.
 
-``get_log(name)`` configures the standard logger of that name (level DEBUG,
-not propagating) with one ``DbHandler``.  The handler only hands a small
-tuple to the shared background writer (``_runtime.writer()``); the writer
-creates the table, fits the text to the columns and inserts in batches.
-Records at ERROR and above wake the writer at once.  No wrapper sits between
-the caller and ``logging``, so each record keeps the caller's own module, line
-and function, on every Python version.
+``get_log(name)`` configures logging's logger of that name (level DEBUG, not
+propagating) with one ``DbHandler``, which only hands a small tuple to the
+shared background writer (``_runtime.writer()``); the writer creates the table,
+fits the text to the columns and inserts in batches.  Records at ERROR and
+above wake the writer at once.
+
+Each row keeps the caller's own module, line and function: the prefix is a
+logger filter (it runs after logging found the caller), and on Python 3 a new
+logger is a ``_FastLogger``, whose plain calls go straight to the writer
+without building a LogRecord and whose ``findCaller`` skips this module's
+frames when it hands a call to logging's own path.
 """
 from __future__ import absolute_import, division, print_function
 
+import io
 import logging
+import os
+import sys
 import threading
+import time
+import traceback
+
+try:
+    from collections.abc import Mapping
+except ImportError:  # Python 2.7
+    from collections import Mapping
 
 from . import _runtime
 from ._compat import PY2, integer_types, string_types, to_text
@@ -88,14 +102,29 @@ def _sink():
 
 
 def _configure(name, prefix):
-    logger = logging.getLogger(name)
+    logger = _get_logger(name)
+    _strip(logger)  # a leftover of ours (e.g. reset raced a request) must not double rows
     logger.setLevel(_state["level"])
     logger.propagate = False
-    _strip(logger)  # a leftover of ours (e.g. reset raced a request) must not double rows
     logger.addHandler(DbHandler(_sink()))
     if prefix is not None:
         logger.addFilter(_PrefixFilter(prefix))
     return logger
+
+
+def _get_logger(name):
+    """logging's logger `name`; a new one is a _FastLogger unless the program chose a class."""
+    manager = logging.Logger.manager
+    lock = getattr(logging, "_lock", None)
+    if not _fast_path_ok() or lock is None or manager.loggerClass is not None or \
+            logging.getLoggerClass() is not logging.Logger:
+        return logging.getLogger(name)
+    with lock:  # logging's own (reentrant) lock: no other logger is made meanwhile
+        manager.loggerClass = _FastLogger
+        try:
+            return logging.getLogger(name)
+        finally:
+            manager.loggerClass = None
 
 
 def _strip(logger):
@@ -201,6 +230,128 @@ class DbHandler(logging.Handler):
 
 
 _FORMATTER = logging.Formatter()
+
+
+class _FastLogger(logging.Logger):
+    """A ``logging.Logger`` whose plain calls skip building a LogRecord.
+
+    The short path is taken only when our handler is the logger's one
+    listener (no other handler or filter but our prefix, no propagation,
+    exc_info, extra, stack_info or stacklevel): the caller's frame is found
+    by logging's rules and the row goes straight to the writer.  Anything
+    else, and any message that does not format, takes logging's own path.
+    """
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, **kwargs):
+        handlers = self.handlers
+        if (exc_info or extra is not None or kwargs or self.propagate or len(handlers) != 1
+                or type(handlers[0]) is not DbHandler or self.disabled):
+            return self._standard(level, msg, args, exc_info, extra, kwargs)
+        handler = handlers[0]
+        prefix = None
+        if self.filters:
+            if len(self.filters) != 1 or type(self.filters[0]) is not _PrefixFilter:
+                return self._standard(level, msg, args, exc_info, extra, kwargs)
+            prefix = self.filters[0].prefix
+        if level < handler.level or handler.filters:
+            return self._standard(level, msg, args, exc_info, extra, kwargs)
+        try:
+            message = str(msg)
+            if args:  # as LogRecord: a lone non-empty mapping is the argument
+                one = args[0] if len(args) == 1 else None
+                message = message % (one if isinstance(one, Mapping) and one else args)
+        except Exception:  # logging's own error report and record (outside this handler)
+            message = None
+        if message is None:
+            return self._standard(level, msg, args, exc_info, extra, kwargs)
+        if prefix is not None:
+            if callable(prefix):
+                try:
+                    prefix = prefix()
+                except Exception as e:  # user code: never let it break the log call
+                    prefix = "<prefix failed: %s> " % (e,)
+            message = str(prefix) + message
+        frame = sys._getframe(1)
+        while _internal(frame.f_code.co_filename) and frame.f_back is not None:
+            frame = frame.f_back
+        code = frame.f_code
+        module = _MODULES.get(code.co_filename)
+        if module is None:
+            module = _MODULES[code.co_filename] = _module_name(code.co_filename)
+        created = time.time()
+        item = (message, level, created, int((created - int(created)) * 1000) + 0.0,
+                frame.f_lineno, code.co_name, module, self.name)
+        _runtime.writer().put(handler.sink, item, len(message) + _RECORD_OVERHEAD,
+                              level >= logging.ERROR)
+
+    def _standard(self, level, msg, args, exc_info, extra, kwargs):
+        """logging's own path (our findCaller skips this module's frames)."""
+        return logging.Logger._log(self, level, msg, args, exc_info, extra, **kwargs)
+
+    def findCaller(self, stack_info=False, stacklevel=1):
+        """The caller's (file, line, function, stack): Python 3.11's rules on every 3.x,
+        skipping logging's frames and this module's."""
+        frame = sys._getframe(1)
+        while stacklevel > 0:
+            back = frame.f_back
+            if back is None:
+                break
+            frame = back
+            if not _internal(frame.f_code.co_filename):
+                stacklevel -= 1
+        code = frame.f_code
+        sinfo = None
+        if stack_info:
+            out = io.StringIO()
+            out.write(u"Stack (most recent call last):\n")
+            traceback.print_stack(frame, file=out)
+            sinfo = out.getvalue().rstrip(u"\n")
+        return code.co_filename, frame.f_lineno, code.co_name, sinfo
+
+
+
+
+def _internal(path):
+    return path == _SRCFILE or path == _OWNFILE or ("importlib" in path and "_bootstrap" in path)
+
+
+def _module_name(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _fast_path_ok():
+    """Whether logging's own path, entered through _FastLogger, still finds our caller.
+
+    Checked once per process: a future logging whose stacklevel counts
+    frames differently just gets plain loggers.
+    """
+    if _probe["ok"] is None:
+        _probe["ok"] = _FAST and _probe_caller()
+    return _probe["ok"]
+
+
+def _probe_caller():
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    probe = _FastLogger("CryoCore.probe")
+    probe.propagate = False
+    probe.addHandler(Keep())
+    space = {}
+    exec(compile("def user(log):\n    log.info('probe')\n", "<probe>", "exec"), space)
+    space["user"](probe)  # logging's own path: another handler than ours listens
+    return [(r.lineno, r.funcName, r.module) for r in records] == [(2, "user", "<probe>")]
+
+
+_probe = {"ok": None}
+_OWNFILE = _module_name.__code__.co_filename
+_MODULES = {}  # code file name -> module name, as LogRecord computes it
+_SRCFILE = getattr(logging, "_srcfile", None)
+# Python 3 only: 2.7's LogRecord and message rules differ, it takes logging's own path.
+_FAST = not PY2 and _SRCFILE is not None
 
 
 def _unformatted(record):
