@@ -454,3 +454,40 @@ def test_every_call_form_records_the_callers_line_on_both_paths(backend, tmp_pat
             message
     messages = [r[4] for r in got if r[0] == "pre"]
     assert messages[:3] == [u"P a", u"P b arg", u"P c map"]
+
+
+def test_existing_table_with_other_column_sizes_is_respected(backend):
+    """An existing MySQL table is used in place; messages fit its own column."""
+    if backend.kind != "mysql":
+        pytest.skip("SQLite columns have no size")
+    backend.sql("""CREATE TABLE log (id INTEGER PRIMARY KEY AUTO_INCREMENT, message VARCHAR(100),
+        level INTEGER, time DOUBLE, msecs DOUBLE, line INTEGER, func VARCHAR(255),
+        module VARCHAR(255), logger VARCHAR(20)) CHARACTER SET utf8mb4""")
+    API.get_log("AVeryLongLoggerNameIndeed").info(u"x" * 300)
+    (message, _, _, _, _, logger), = rows(backend)
+    assert logger == "AVeryLongLoggerNameI"
+    assert len(message) <= 100 and message.endswith(u" [... truncated from 300 bytes]")
+
+
+def test_user_without_create_rights_logs_into_an_existing_table(backend, tmp_path, monkeypatch):
+    """An installation whose user may only read and insert still logs."""
+    if backend.kind != "mysql":
+        pytest.skip("MariaDB privileges")
+    from conftest import mysql_connect
+    _schema.ensure(InternalDB.mysql("t", config=backend.settings), "log")
+    user = "cclog_%d" % os.getpid()
+    root = mysql_connect()
+    cur = root.cursor()
+    cur.execute("CREATE USER '%s'@'%%' IDENTIFIED BY 'pw'" % user)
+    try:
+        cur.execute("GRANT SELECT, INSERT ON `%s`.* TO '%s'@'%%'"
+                    % (backend.settings["db_name"], user))
+        limited = dict(backend.settings, db_user=user, db_password="pw")
+        monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "l.json", limited))
+        API.reset()
+        API.get_log("Limited").info("stored anyway")
+        API.shutdown()
+        assert [r[0] for r in backend.sql("SELECT message FROM log")] == ["stored anyway"]
+    finally:
+        cur.execute("DROP USER '%s'@'%%'" % user)
+        root.close()

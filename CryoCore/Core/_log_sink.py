@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 from . import InternalDB, _schema
 from ._compat import PY2, text_type, to_text
-from ._writer import Sink
+from ._exceptions import DatabaseError
+from ._writer import Sink, is_connection_error
 
 COLUMNS = ("message", "level", "time", "msecs", "line", "func", "module", "logger")
 # What the original's columns hold: message TEXT (bytes), the names VARCHAR(255) (characters).
@@ -34,19 +35,34 @@ class LogSink(Sink):
         return cls(InternalDB.mysql("Log", service="log"))
 
     def _prepare_table(self):
-        _schema.ensure(self.db, "log")
+        try:
+            _schema.ensure(self.db, "log")
+        except DatabaseError as e:
+            # A user without CREATE rights on an existing database: fine if the table is there.
+            if is_connection_error(e) or not self._table_exists():
+                raise
         if not self.db.is_sqlite:  # an existing database may have wider or narrower columns
-            rows = self.db._execute(
-                "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH "
-                "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-                "AND TABLE_NAME = 'log'").fetchall()
-            for name, chars, octets in rows:
-                name = to_text(name)
-                if name == "message" and octets:
-                    self.message_bytes = int(octets)
-                elif name in self.name_chars and chars:
-                    self.name_chars[name] = int(chars)
+            self._read_column_sizes()
         self._ready = True
+
+    def _table_exists(self):
+        try:
+            self.db._execute("SELECT id FROM log WHERE id = 0")
+        except DatabaseError:
+            return False
+        return True
+
+    def _read_column_sizes(self):
+        rows = self.db._execute(
+            "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH "
+            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME = 'log'").fetchall()
+        for name, chars, octets in rows:
+            name = to_text(name)
+            if name == "message" and octets:  # TEXT counts bytes, VARCHAR characters:
+                self.message_bytes = int(min(octets, chars or octets))  # bytes <= both
+            elif name in self.name_chars and chars:
+                self.name_chars[name] = int(chars)
 
     def prepare(self, items):
         if not self._ready:
