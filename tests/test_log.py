@@ -268,7 +268,6 @@ def test_error_is_stored_at_once(backend):
     w.interval = 30
     log = API.get_log("Urgent")
     log.info("quiet")
-    time.sleep(0.3)  # let the writer thread enter its 30 s wait
     log.error("loud")
     deadline = time.time() + 10
     while time.time() < deadline:
