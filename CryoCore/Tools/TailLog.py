@@ -21,6 +21,8 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._exceptions import DatabaseError  # noqa: E402
+from CryoCore.Core._writer import is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
 
@@ -89,7 +91,12 @@ def main(argv=None):
 
 def _open(args):
     db = InternalDB.mysql("TailLog", config=_common.db_settings(args, "log"))
-    _schema.ensure(db, "log")  # a fresh database simply has no rows yet
+    try:
+        _schema.ensure(db, "log")  # a fresh database simply has no rows yet
+    except DatabaseError as e:
+        if is_connection_error(e):
+            raise
+        # a reader without CREATE rights: the table is there, or the next query says so
     return db
 
 
