@@ -361,7 +361,7 @@ def test_unreachable_log_database_never_reaches_the_caller(tmp_path, monkeypatch
 
 
 # -- config on SQLite, logs on MariaDB ------------------------------------------------
-def test_override_log_sends_rows_to_mariadb_and_nothing_to_sqlite(tmp_path, monkeypatch):
+def test_config_on_sqlite_with_logs_on_mariadb(tmp_path, monkeypatch):
     from conftest import (MYSQL_SERVER, drop_mysql_database, new_mysql_database,
                           require_mysql)
     require_mysql()
@@ -373,19 +373,25 @@ def test_override_log_sends_rows_to_mariadb_and_nothing_to_sqlite(tmp_path, monk
     API.reset()
     try:
         assert API.get_config_db("log")["db_type"] == "mysql"
-        API.get_log("Split").warning("to MariaDB")
+        cfg = API.get_config("MyModule")
+        cfg.set_default("version", "1.2")
+        API.get_log("Split").warning("version %s to MariaDB" % cfg["version"])
         API.shutdown()
         from conftest import mysql_connect
         conn = mysql_connect(name)
         cur = conn.cursor()
         cur.execute("SELECT message, logger FROM log")
-        assert [tuple(r) for r in cur.fetchall()] == [("to MariaDB", "Split")]
+        assert [tuple(r) for r in cur.fetchall()] == [("version 1.2 to MariaDB", "Split")]
+        cur.execute("SHOW TABLES")
+        assert [r[0] for r in cur.fetchall()] == ["log"]  # the config stayed local
         conn.close()
-        if os.path.exists(sqlite_path):  # another service may have made it, never a log table
-            import sqlite3
-            tables = sqlite3.connect(sqlite_path).execute(
-                "SELECT name FROM sqlite_master WHERE name = 'log'").fetchall()
-            assert tables == []
+        import sqlite3
+        local = sqlite3.connect(sqlite_path)
+        tables = set(r[0] for r in local.execute("SELECT name FROM sqlite_master"))
+        assert "config" in tables and "log" not in tables
+        assert local.execute("SELECT value FROM config WHERE name = 'version'").fetchall() == \
+            [("1.2",)]
+        local.close()
     finally:
         API.reset()
         drop_mysql_database(name)
