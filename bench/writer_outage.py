@@ -1,7 +1,7 @@
 """A producer through a 10 s database outage: caller cost, catch-up time, rows lost.
 
 Starts a private MariaDB (own data directory and port), runs
-``tests/_producer.py`` (1,000 status + 1,000 log rows/s) and stops the server
+``tests/_producer.py`` (1,000 status rows + 1,000 ``API.get_log`` records/s) and stops the server
 for 10 s in the middle.  Prints the producer's per-call p50/p99/max in the
 healthy phase and during the outage (ratio against healthy, same run), how
 long after the restart the database had every row handed over so far, and
@@ -62,7 +62,7 @@ def kill(server, settings, env, out, rate):
     server.start()
     subprocess.check_call([sys.executable, "-c", "from CryoCore.Core import _runtime; "
                            "_runtime.replay_spools(); _runtime.shutdown(30)"], env=env)
-    stored = count(settings, "SELECT COUNT(*), MAX(time) FROM log")[0]
+    stored = count(settings, "SELECT COUNT(*), MAX(time) FROM log WHERE logger = 'outage'")[0]
     print("SIGKILL 1.5 s into an outage: %d log rows stored; the last was handed over %.2f s "
           "before the kill (bound: 0.5 s); %d handed over after it were lost"
           % (stored[0], killed - stored[1], max(handed) + 1 - stored[0]))
@@ -96,7 +96,8 @@ def main():
         server.start()
         up = time.time()
         handed_at_up = int((up - ready) * a.rate)
-        while count(settings, "SELECT COUNT(*) FROM log")[0][0] < handed_at_up:
+        while count(settings, "SELECT COUNT(*) FROM log WHERE logger = 'outage'")[0][0] \
+                < handed_at_up:
             time.sleep(0.05)
         caught_up = time.time() - up
         proc.communicate()
@@ -104,9 +105,10 @@ def main():
             calls = json.load(f)
         healthy = [d for t, d in zip(calls["t"], calls["dt"]) if ready + 0.5 <= t < down]
         outage = [d for t, d in zip(calls["t"], calls["dt"]) if down <= t < up]
-        lines = [r[0] for r in count(settings, "SELECT line FROM log ORDER BY id")]
+        lines = [int(r[0][1:]) for r in count(
+            settings, "SELECT message FROM log WHERE logger = 'outage' ORDER BY id")]
         n = int(a.rate * seconds)
-        print("rows per table: %d handed over, %d stored, in order and once: %s"
+        print("log rows: %d handed over, %d stored, in order and once: %s"
               % (n, len(lines), lines == list(range(n))))
         print("outage: %.1f s; every row handed over before the restart stored %.2f s after it"
               % (up - down, caught_up))

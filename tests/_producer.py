@@ -1,8 +1,8 @@
 """A producer process for the outage tests: status and log rows through the shared writer.
 
-The sinks have the shape of the Status and Log services' (status rows whose
-channel/parameter ids are resolved in ``prepare``; log rows as they are), so
-the tests exercise the real tables.  Run as a script::
+Log rows come from ``API.get_log("outage")`` (message ``m<k>``); status rows
+from a sink shaped like the Status service's (channel/parameter ids resolved
+in ``prepare``) into the real tables.  Run as a script::
 
     python tests/_producer.py RATE SECONDS OUTFILE [GRACE]
 
@@ -72,7 +72,9 @@ def sinks():
 
 
 def run(rate, seconds, outfile, grace):
-    status, log = sinks()
+    from CryoCore import API
+    status = sinks()[0]
+    log = API.get_log("outage")  # the Log service: rows through the shared writer
     writer = _runtime.writer()
     put = writer.put
     clock = time.perf_counter if hasattr(time, "perf_counter") else time.time
@@ -89,7 +91,7 @@ def run(rate, seconds, outfile, grace):
         t0 = clock()
         put(status, ("outage", "k", str(k), now, None), 64)
         t1 = clock()
-        put(log, ("m%d" % k, 20, now, 0.0, k, "run", "producer", "outage"), 96)
+        log.info("m%d", k)
         t2 = clock()
         times.append(now)
         durations.append(max(t1 - t0, t2 - t1))
@@ -100,7 +102,8 @@ def run(rate, seconds, outfile, grace):
     sys.stdout.flush()
     with open(outfile, "w") as f:
         json.dump({"t": times, "dt": durations, "stats": writer.stats()}, f)
-    _runtime.shutdown(grace)
+    API.shutdown_grace_period = grace
+    API.shutdown()
 
 
 if __name__ == "__main__":

@@ -73,13 +73,18 @@ class Setup(object):
         status = [int(r[0]) for r in self.rows(
             "SELECT s.value FROM status s JOIN status_channel c ON s.chanid = c.chanid "
             "WHERE c.name = 'outage' ORDER BY s.id")]
-        log = [int(r[0]) for r in self.rows("SELECT line FROM log ORDER BY id")]
+        log = self.log_ks()
         assert status == list(range(n)), _gaps(status, n)
         assert log == list(range(n)), _gaps(log, n)
         assert self.rows("SELECT COUNT(*) FROM log WHERE cc_seq IS NULL")[0][0] == 0
         left = [n for n in os.listdir(self.spool_dir) if n.endswith(".spool")] \
             if os.path.isdir(self.spool_dir) else []
         assert left == []
+
+    def log_ks(self):
+        """k of each ``m<k>`` row of the producers' logger, in id order."""
+        return [int(r[0][1:]) for r in self.rows(
+            "SELECT message FROM log WHERE logger = 'outage' ORDER BY id")]
 
     def calls(self):
         with open(self.out) as f:
@@ -172,10 +177,9 @@ def _handed_over(stdout):
 
 
 def _replay(setup):
-    """Another CryoCore program starts (and stops): it stores the spools it finds."""
-    script = ("from CryoCore.Core import _runtime\n"
-              "_runtime.replay_spools()\n"
-              "from CryoCore import API\n"
+    """Another CryoCore program logs a line and stops: it stores the spools it finds."""
+    script = ("from CryoCore import API\n"
+              "API.get_log('next').info('started')\n"
               "API.shutdown()\n")
     subprocess.check_call([sys.executable, "-c", script], env=setup.env(), timeout=60)
 
@@ -198,7 +202,7 @@ def test_killed_producer_loses_at_most_its_last_half_second(setup):
     status = [int(r[0]) for r in setup.rows(
         "SELECT s.value FROM status s JOIN status_channel c ON s.chanid = c.chanid "
         "WHERE c.name = 'outage' ORDER BY s.id")]
-    log = [int(r[0]) for r in setup.rows("SELECT line FROM log ORDER BY id")]
+    log = setup.log_ks()
     for got in (status, log):
         assert got == list(range(len(got))), _gaps(got, len(got))  # in order, none twice
         assert len(got) > handed[-1], "only %d of the %d rows handed over before %.1f s" % (

@@ -333,6 +333,9 @@ def quarantine(path, why):
     return target
 
 
+_reported = set()
+
+
 class OrphanFinder(object):
     """Finds spools of dead processes in a directory and rebuilds their sinks to replay them."""
 
@@ -381,5 +384,7 @@ class OrphanFinder(object):
         except Exception as e:
             self._unusable.add(path)
             spool.close()
-            report("cannot replay spool %s: %s" % (path, e))
+            if path not in _reported:  # once per process, not once per writer
+                _reported.add(path)
+                report("cannot replay spool %s: %s" % (path, e))
             return None
