@@ -27,7 +27,15 @@ PRODUCER = os.path.join(HERE, "_producer.py")
 
 @pytest.fixture(scope="module")
 def server():
-    s = PrivateMariaDB().start()
+    for attempt in range(3):  # a free port may be taken by another process before we bind it
+        s = PrivateMariaDB()
+        try:
+            s.start()
+            break
+        except RuntimeError:
+            s.destroy()
+            if attempt == 2:
+                raise
     try:
         yield s
     finally:
