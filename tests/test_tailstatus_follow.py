@@ -1,0 +1,177 @@
+"""TailStatus as a real process: follow a producer process, late commits, closed pipes."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT, mysql_connect
+
+TOOL = os.path.join(ROOT, "CryoCore", "Tools", "TailStatus.py")
+
+
+class Lines(object):
+    """Collect a subprocess's stdout lines in a thread; wait for them with a deadline."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _read(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            with self.cond:
+                self.lines.append(raw.decode("utf-8").rstrip("\n"))
+                self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout):
+        deadline = time.time() + timeout
+        with self.cond:
+            while not predicate(self.lines):
+                left = deadline - time.time()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+
+def start_tail(backend, *args):
+    proc = subprocess.Popen([sys.executable, TOOL, "--bw"] + list(args), env=backend.env(),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return proc, Lines(proc)
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def producer(backend, code):
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=backend.env(),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.PIPE)
+
+
+@pytest.mark.smoke
+def test_follow_shows_a_producer_process_rows(backend):
+    """A producer process sets values while TailStatus -f runs; every change shows up."""
+    p = producer(backend, """
+        from CryoCore import API
+        API.get_status("Producer")["state"] = "starting"
+        """)
+    assert p.communicate()[0] == b""
+    tail, lines = start_tail(backend, "-f", "-n", "1")
+    try:
+        assert lines.wait_for(lambda ls: ls, 10)  # the tool is up and following
+        p = producer(backend, """
+            from CryoCore import API
+            s = API.get_status("Producer")
+            for i in range(50):
+                s["count"] = i
+            s["state"] = "done"
+            API.shutdown()
+            """)
+        out, err = p.communicate()
+        assert p.returncode == 0, err
+        assert lines.wait_for(lambda ls: any("state = done" in l for l in ls), 10), lines.lines
+        counts = [l.rsplit(" = ", 1)[1] for l in lines.lines if "] count = " in l]
+        assert counts == [str(i) for i in range(50)]
+        assert all("[Producer]" in l for l in lines.lines)
+        assert lines.lines[0].endswith("state = starting") and len(lines.lines) == 52
+    finally:
+        stop(tail)
+
+
+def test_follow_shows_a_new_row_within_one_second(backend):
+    tail, lines = start_tail(backend, "-f")
+    try:
+        p = producer(backend, """
+            import sys, time
+            from CryoCore import API
+            s = API.get_status("Fast")
+            for i in range(3):
+                sys.stdin.readline()
+                s["x"] = i
+                API.get_status("Fast")  # same holder
+                from CryoCore.Core import _runtime
+                _runtime.writer().flush(10)
+                print(time.time())
+                sys.stdout.flush()
+            """)
+        worst = 0.0
+        for i in range(3):
+            p.stdin.write(b"go\n")
+            p.stdin.flush()
+            stored_at = float(p.stdout.readline())
+            assert lines.wait_for(lambda ls: any(l.endswith("x = %d" % i) for l in ls), 5)
+            worst = max(worst, time.time() - stored_at)
+        p.communicate()
+        assert worst < 1.0
+    finally:
+        stop(tail)
+
+
+def test_follow_does_not_skip_rows_committed_out_of_order(backend):
+    """A row whose transaction commits after a later id is still shown (MariaDB)."""
+    if backend.kind != "mysql":
+        pytest.skip("SQLite serializes writers: ids commit in order")
+    from CryoCore.Core import InternalDB, _schema
+    db = InternalDB.mysql("setup", config=backend.settings)
+    _schema.ensure(db, "status")
+    db._execute("INSERT INTO status_channel (name) VALUES ('Late')")
+    chan = db._execute("SELECT chanid FROM status_channel").fetchone()[0]
+    db._execute("INSERT INTO status_parameter (name, chanid) VALUES ('x', %s)", (chan,))
+    param = db._execute("SELECT paramid FROM status_parameter").fetchone()[0]
+    db.close()
+    tail, lines = start_tail(backend, "-f")
+    slow = mysql_connect(backend.settings["db_name"])
+    fast = mysql_connect(backend.settings["db_name"])
+    try:
+        insert = ("INSERT INTO status (timestamp, paramid, chanid, value) "
+                  "VALUES (%s, %s, %s, %s)")
+        slow.autocommit = False
+        slow.cursor().execute(insert, (time.time(), param, chan, "first-id-late"))
+        fast.cursor().execute(insert, (time.time(), param, chan, "second-id-early"))
+        assert lines.wait_for(lambda ls: any("second-id-early" in l for l in ls), 5)
+        time.sleep(0.6)  # let the follower poll past the gap more than once
+        slow.commit()
+        assert lines.wait_for(lambda ls: any("first-id-late" in l for l in ls), 3), lines.lines
+    finally:
+        slow.close()
+        fast.close()
+        stop(tail)
+
+
+def test_closed_pipe_ends_quietly(backend):
+    code = """
+        from CryoCore import API
+        s = API.get_status("Many")
+        for i in range(3000):
+            s["n"] = i
+        """
+    p = producer(backend, code)
+    p.communicate()
+    cmd = "%s %s --bw -n 3000 | head -2" % (sys.executable, TOOL)
+    r = subprocess.run(cmd, shell=True, env=backend.env(), cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert r.stdout.count("\n") == 2 and r.stderr == ""
+
+
+def test_script_errors_are_one_line(backend):
+    r = subprocess.run([sys.executable, TOOL, "--since", "whenever"], env=backend.env(), cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("Error: cannot parse time") and r.stderr.count("\n") == 1
+    r = subprocess.run([sys.executable, TOOL, "--bw", "Nope:nothing"], env=backend.env(),
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
