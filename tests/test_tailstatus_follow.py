@@ -51,7 +51,10 @@ def start_tail(backend, *args):
 
 def stop(proc):
     proc.terminate()
-    proc.wait(10)
+    deadline = time.time() + 10  # Popen.wait has no timeout on 2.7
+    while proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is not None
     proc.stdout.close()
     proc.stderr.close()
 

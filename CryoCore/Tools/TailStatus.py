@@ -9,6 +9,7 @@ a row is shown when it matches any of them.
 """
 from __future__ import absolute_import, division, print_function
 
+import io
 import os
 import sys
 import time
@@ -128,8 +129,12 @@ def _by_time(rows):
 
 
 def _write(lines, out):
+    from CryoCore.Core._compat import PY2
     for line in lines:
-        out.write(line + "\n")
+        line += "\n"
+        if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
+            line = line.encode("utf-8")
+        out.write(line)
     out.flush()
 
 
