@@ -284,3 +284,22 @@ def test_seven_threads_setting_one_channel_lose_nothing(backend):
     assert shared == list(range(1, 7 * per_thread + 1))  # in order, none lost or doubled
     for i in range(7):
         assert [int(v) for c, n, v in got if n == "own%d" % i] == list(range(per_thread))
+
+
+def test_channels_deleted_by_another_program_are_made_again(backend):
+    """Cached ids that vanished (DELETE of channels/parameters) do not lose later rows."""
+    if backend.kind == "sqlite":
+        pytest.skip("SQLite does not enforce REFERENCES: stale ids are not detected there")
+    status = API.get_status("Gone")
+    status["x"] = 1
+    status.new2d("g", (1, 1)).set_value((0, 0), 1)
+    flush()
+    for table in ("status", "status2d", "status_parameter", "status_parameter2d",
+                  "status_channel"):
+        backend.sql("DELETE FROM %s" % table)
+    status["x"] = 2
+    status["g"].set_value((0, 0), 2)
+    flush()
+    assert rows(backend) == [("Gone", "x", "2")]
+    assert [tuple(r) for r in backend.sql("SELECT value FROM status2d")] == [(2,)]
+    assert _runtime.writer().stats()["failed"] == 0

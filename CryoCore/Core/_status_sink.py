@@ -11,7 +11,10 @@ import threading
 
 from . import InternalDB, _runtime, _schema
 from ._compat import PY2, text_type, to_text
+from ._exceptions import DatabaseError
 from ._writer import Sink
+
+_FOREIGN_KEY_FAILED = 1452  # MySQL: "Cannot add or update a child row"
 
 STATUS_COLUMNS = ("timestamp", "paramid", "chanid", "value", "expires")
 STATUS2D_COLUMNS = ("timestamp", "paramid", "chanid", "posx", "posy", "value", "expires")
@@ -26,6 +29,12 @@ class _Ids(object):
         self.channels = {}
         self.params = {}    # (channel, name) -> (paramid, chanid)
         self.params2d = {}  # (channel, name) -> [paramid, chanid, sizex, sizey]
+
+    def forget(self):
+        """Drop cached ids (another program deleted channels or parameters)."""
+        self.channels.clear()
+        self.params.clear()
+        self.params2d.clear()
 
     def _ensure(self):
         if not self.ready:
@@ -83,11 +92,27 @@ def _text(value):
     return to_text(str(value)) if PY2 else str(value)
 
 
-class StatusSink(Sink):
+class _IdSink(Sink):
+    """A sink whose rows reference cached ids: a foreign-key failure forgets them.
+
+    The writer then stores the batch row by row, preparing each again with
+    freshly resolved ids (MariaDB enforces the original's REFERENCES).
+    """
+
+    def store(self, rows):
+        try:
+            return Sink.store(self, rows)
+        except DatabaseError as e:
+            if getattr(e, "errno", None) == _FOREIGN_KEY_FAILED:
+                self.ids.forget()
+            raise
+
+
+class StatusSink(_IdSink):
     """Items ``(key, timestamp, value_or_text, expires)`` -> rows of ``status``."""
 
     def __init__(self, db, ids):
-        Sink.__init__(self, db, "status", STATUS_COLUMNS, name="status")
+        _IdSink.__init__(self, db, "status", STATUS_COLUMNS, name="status")
         self.ids = ids
 
     def prepare(self, items):
@@ -101,11 +126,11 @@ class StatusSink(Sink):
         return rows
 
 
-class Status2DSink(Sink):
+class Status2DSink(_IdSink):
     """Items ``(key, (sizex, sizey), timestamp, x, y, value, expires)`` -> rows of ``status2d``."""
 
     def __init__(self, db, ids):
-        Sink.__init__(self, db, "status2d", STATUS2D_COLUMNS, name="status2d")
+        _IdSink.__init__(self, db, "status2d", STATUS2D_COLUMNS, name="status2d")
         self.ids = ids
 
     def prepare(self, items):
