@@ -1,8 +1,6 @@
 """Status across processes and databases: exit without shutdown, a down server, split settings."""
 from __future__ import absolute_import, division, print_function
 
-import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -11,15 +9,9 @@ import time
 import pytest
 
 from CryoCore import API
-from CryoCore.Core import _runtime, _settings
+from CryoCore.Core import _runtime
 
 from conftest import ROOT, make_backend, drop_mysql_database, write_settings
-
-
-def run_python(code, env, timeout=60):
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout)
 
 
 @pytest.mark.smoke

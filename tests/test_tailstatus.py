@@ -2,8 +2,6 @@
 from __future__ import absolute_import, division, print_function
 
 import io
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -13,10 +11,6 @@ import pytest
 from CryoCore import API
 from CryoCore.Core import _runtime
 from CryoCore.Tools import TailStatus, _common
-
-from conftest import ROOT
-
-TOOL = os.path.join(ROOT, "CryoCore", "Tools", "TailStatus.py")
 
 
 def tail(argv):

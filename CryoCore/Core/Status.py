@@ -12,7 +12,6 @@ import time
 
 _time = time.time
 
-from . import _runtime
 from . import _status_sink as _sink
 from ._compat import PY2, integer_types, text_type, to_text
 
