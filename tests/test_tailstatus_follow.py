@@ -178,3 +178,27 @@ def test_script_errors_are_one_line(backend):
     r = subprocess.run([sys.executable, TOOL, "--bw", "Nope:nothing"], env=backend.env(),
                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
+
+
+def test_shell_completion_through_argcomplete(backend, tmp_path):
+    """The real argcomplete protocol completes channels and channel:name."""
+    pytest.importorskip("argcomplete")
+    p = producer(backend, """
+        from CryoCore import API
+        API.get_status("UnitTest")["runner4"] = 1
+        API.get_status("UnitTest")["runner5"] = 1
+        API.get_status("Other")["x"] = 1
+        """)
+    assert p.communicate()[1] == b""
+
+    def complete(line):
+        out = str(tmp_path / "completions")
+        env = dict(backend.env(), _ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)),
+                   _ARGCOMPLETE_STDOUT_FILENAME=out, COMP_WORDBREAKS=" \t\n\"'><=;|&(:")
+        subprocess.call([sys.executable, TOOL], env=env, cwd=ROOT)
+        with open(out) as f:
+            return sorted(w.strip() for w in f.read().split("\013") if w.strip())
+    assert complete("TailStatus.py Un") == ["UnitTest:"]
+    got = complete("TailStatus.py UnitTest:r")  # argcomplete may cut at bash's ':' break
+    assert got in (["runner4", "runner5"], ["UnitTest:runner4", "UnitTest:runner5"])
+    assert complete("TailStatus.py --channel O") == ["Other"]

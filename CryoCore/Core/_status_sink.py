@@ -6,6 +6,7 @@ cache, so the caller never touches the database.
 """
 from __future__ import absolute_import, division, print_function
 
+import atexit
 import os
 import threading
 
@@ -176,11 +177,31 @@ def state():
 
 
 def forget():
-    """API.reset / fork: the next change builds a new writer connection and id cache."""
+    """After fork: the next change builds a new writer connection and id cache."""
     global _state
     _state = None  # no lock: after fork a lock held by a vanished thread would hang us
 
 
-_runtime.on_reset(forget)
+def _reset():
+    """API.reset: forget the state and close its connection (the writer has stopped)."""
+    global _state
+    s, _state = _state, None
+    if s is not None:
+        s.status.db.close()
+
+
+def _at_exit():
+    # Drain first (API.shutdown is idempotent; the runtime's own exit hook, registered
+    # earlier, runs after this one), then close the connection while the interpreter
+    # is whole: a MySQL socket left to interpreter teardown prints a traceback.
+    from .. import API
+    API.shutdown()
+    s = _state
+    if s is not None:
+        s.status.db.close()
+
+
+_runtime.on_reset(_reset)
+atexit.register(_at_exit)
 if _AT_FORK:
     os.register_at_fork(after_in_child=forget)
