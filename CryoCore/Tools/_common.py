@@ -123,9 +123,22 @@ def run(main, argv=None):
 
 
 def _error(e):
-    message = " ".join(str(e).split()) or e.__class__.__name__
-    sys.stderr.write("Error: %s\n" % message)
+    message = " ".join(_text_of(e).split()) or e.__class__.__name__
+    line = u"Error: %s\n" % message
+    if sys.version_info[0] == 2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
+        line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
+    sys.stderr.write(line)
     return 1
+
+
+def _text_of(e):
+    """The message of `e` as text (Python 2.7 messages may be unicode or UTF-8 bytes)."""
+    if sys.version_info[0] == 2:
+        try:
+            return unicode(e)  # noqa: F821
+        except UnicodeError:
+            return str(e).decode("utf-8", "replace")
+    return str(e)
 
 
 def _silence_stdout():

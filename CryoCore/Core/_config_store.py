@@ -1,0 +1,594 @@
+"""The config database behind an in-process cache, kept fresh by one poller thread.
+
+Reads only touch the cache (plain dicts swapped atomically).  Writers and the
+poller serialize on the store lock, write to the database in a transaction,
+then re-read what they touched and diff it into the cache; the diff yields
+the callback events, fired after the lock is released.  The poller reads rows
+whose ``last_modified`` is recent (with a look-back for late commits) and
+compares ``COUNT(*)``/``SUM(id)`` per version to see deletions.
+"""
+from __future__ import absolute_import, division, print_function
+
+import datetime
+import threading
+import time
+
+from . import InternalDB, _runtime, _schema
+from . import _config_types as T
+from ._compat import to_text
+from ._exceptions import (ConfigValueError, IntegrityException,
+                          NoSuchParameterException, NoSuchVersionException,
+                          VersionAlreadyExistsException)
+
+POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1 s
+LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
+FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
+MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
+_COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
+
+
+def epoch(dt):
+    """Epoch seconds of a naive local datetime (None stays None)."""
+    if dt is None:
+        return None
+    return time.mktime(dt.timetuple()) + dt.microsecond / 1e6
+
+
+class Node(object):
+    """One cached row: `value` is typed, `text` what the column holds."""
+    __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified",
+                 "modified")
+
+    def __init__(self, id, parent, name, text, datatype, comment, last_modified):
+        self.id, self.parent, self.name = id, parent, name
+        self.text, self.datatype, self.comment = text, datatype, comment
+        self.value = T.from_db(text, datatype)
+        self.last_modified = last_modified  # a naive local datetime, as the database gave it
+        self.modified = epoch(last_modified)  # the same in epoch seconds
+
+    def same(self, other):
+        return (other is not None and self.parent == other.parent and self.name == other.name
+                and self.text == other.text and self.datatype == other.datatype
+                and self.comment == other.comment)
+
+
+ROOT_NODE = Node(0, None, T.ROOT, None, "folder", None, None)
+
+
+class VersionCache(object):
+    """The cached tree of one version.  Readers use `paths` (full path -> Node)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.id = None
+        self.device = self.comment = None
+        self.nodes = {}      # id -> Node
+        self.children = {}   # parent id -> {name: id}
+        self.paths = {}      # full path -> Node (no "root." prefix)
+        self.path_of = {}    # id -> full path
+        self.idsum = 0
+        self.max_lm = None
+        self.generation = 0  # bumped on every change (ConfigUI redraws on it)
+
+    def _rebuild(self):
+        children = {}
+        for node in self.nodes.values():
+            children.setdefault(node.parent, {})[node.name] = node.id
+        paths, path_of = {}, {}
+        stack = [(0, "")]
+        while stack:
+            pid, base = stack.pop()
+            for name, nid in children.get(pid, {}).items():
+                path = base + "." + name if base else name
+                if nid in path_of:  # a cycle in a damaged table: ignore
+                    continue
+                paths[path], path_of[nid] = self.nodes[nid], path
+                stack.append((nid, path))
+        self.children, self.paths, self.path_of = children, paths, path_of
+        self.idsum = sum(self.nodes)
+
+    def lookup_id(self, path):
+        if path == "":
+            return ROOT_NODE
+        return self.paths.get(path)
+
+
+def _text(v):
+    if isinstance(v, bytearray):
+        v = bytes(v)
+    return to_text(v)
+
+
+def _as_datetime(raw):
+    if raw is None or isinstance(raw, datetime.datetime):
+        return raw
+    text = _text(raw)
+    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+class Store(object):
+    """One config database: version caches, writes, the poller, callbacks."""
+
+    def __init__(self, db_cfg=None, name="Config"):
+        self.db = InternalDB.mysql(name, config=db_cfg, service="config")
+        _schema.ensure(self.db, "config")
+        self._lock = threading.RLock()
+        self.versions = {}      # name -> VersionCache
+        self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
+        self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
+        self._next_cb = 1
+        self._stop = threading.Event()
+        self._thread = None
+        self._last_full = time.time()
+        self._poll_error = None
+        _runtime.on_shutdown("config", self.stop)
+
+    # -- loading (the hook for start-up without the database) ------------------
+    def load_version(self, name, create=True):
+        """Load version `name`'s whole tree from the database into the cache.
+
+        This is the one place a version is read in full: the outage work saves a
+        last-known-good copy after it succeeds and reads that copy when the
+        database is unreachable at start-up.
+        """
+        with self._lock:
+            vc = self.versions.get(name) or VersionCache(name)
+            row = self._version_row(name)
+            if row is None:
+                if not create:
+                    raise NoSuchVersionException("no such version %s" % T.show(name))
+                self._insert_version(name)
+                row = self._version_row(name)
+            vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
+            events = self._apply(vc, self._rows(vc.id), full=True, fire_new=False)
+            self.versions[name] = vc
+        self._start()
+        self._fire(events)
+        return vc
+
+    def version(self, name, create=True):
+        """The cache of version `name` (loaded on first use)."""
+        vc = self.versions.get(name)
+        if vc is not None and vc.id is not None:
+            return vc
+        return self.load_version(name, create)
+
+    def _version_row(self, name):
+        return self.db._execute("SELECT id, device, comment FROM config_version WHERE name = %s",
+                                (name,)).fetchone()
+
+    def _insert_version(self, name, comment=None, device=None):
+        self.db._execute("INSERT IGNORE INTO config_version (name, device, comment) "
+                         "VALUES (%s, %s, %s)", (name, device, comment))
+
+    def _rows(self, vid, since=None, ids=None):
+        sql = "SELECT %s FROM config WHERE version = %%s" % _COLUMNS
+        params = [vid]
+        if since is not None:
+            sql += " AND last_modified >= %s"
+            params.append(self._db_time(since))
+        if ids is not None:
+            if not ids:
+                return []
+            sql += " AND id IN (%s)" % ",".join(["%s"] * len(ids))
+            params.extend(ids)
+        return self.db._execute(sql, params).fetchall()
+
+    def _db_time(self, dt):
+        if self.db.is_sqlite:
+            return dt.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (dt.microsecond // 1000)
+        return dt
+
+    # -- diffing rows into the cache -------------------------------------------
+    def _apply(self, vc, rows, full=False, deleted=(), fire_new=True):
+        """Diff `rows` (and `deleted` ids; with `full`, absent ids) into `vc`; returns events."""
+        nodes = dict(vc.nodes)
+        changed, replaced, structure = [], [], False
+        seen = set()
+        for r in rows:
+            lm = _as_datetime(r[6])
+            node = Node(int(r[0]), int(r[1] or 0), _text(r[2]), _text(r[3]), _text(r[4]) or "string",
+                        _text(r[5]), lm)
+            seen.add(node.id)
+            if lm is not None and (vc.max_lm is None or lm > vc.max_lm):
+                vc.max_lm = lm
+            old = nodes.get(node.id)
+            if node.same(old):
+                if old.last_modified != lm:
+                    nodes[node.id] = node
+                    replaced.append(node)
+                continue
+            if old is None or old.parent != node.parent or old.name != node.name:
+                structure = True
+            nodes[node.id] = node
+            replaced.append(node)
+            if old is not None or node.datatype != "folder" or node.comment:
+                changed.append(node)
+        gone = [i for i in nodes if i not in seen] if full else [i for i in deleted if i in nodes]
+        for i in gone:
+            del nodes[i]
+            structure = True
+        if not replaced and not gone:
+            return []
+        vc.nodes = nodes
+        if structure:
+            vc._rebuild()
+        else:
+            paths = dict(vc.paths)
+            for node in replaced:
+                if node.id in vc.path_of:
+                    paths[vc.path_of[node.id]] = node
+            vc.paths = paths
+        if changed or gone:
+            vc.generation += 1
+        if not fire_new:
+            return []
+        return [(vc, vc.path_of[node.id], node) for node in changed if node.id in vc.path_of]
+
+    def refresh_ids(self, vc, ids, deleted=()):
+        """Re-read rows `ids` of `vc` after a write; returns events."""
+        return self._apply(vc, self._rows(vc.id, ids=list(ids)), deleted=deleted)
+
+    def reload(self, vc):
+        """Full diff of `vc` against the database (deletions included); returns events."""
+        row = self._version_row(vc.name)
+        if row is None or row[0] != vc.id:
+            # deleted (or deleted and made anew): the old ids mean nothing now
+            vc.id = row[0] if row else None
+            events = self._apply(vc, [], full=True)
+            if row is None:
+                vc.max_lm = None
+                return events
+        return self._apply(vc, self._rows(vc.id), full=True)
+
+    # -- the poller --------------------------------------------------------------
+    def _start(self):
+        if self._thread is not None or self._stop.is_set() or _runtime.api_stop_event.is_set():
+            return
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="CryoCore-ConfigPoller")
+            self._thread.daemon = True
+            self._thread.start()
+
+    @property
+    def stopped(self):
+        """Whether stop() ran (a stopped store's cache no longer follows the database)."""
+        return self._stop.is_set()
+
+    def stop(self):
+        """Stop the poller (the cache stays readable)."""
+        self._stop.set()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(5.0)
+        self.db.close()  # writes still work: a later statement reconnects
+
+    def _run(self):
+        delay = POLL_INTERVAL
+        while not self._stop.wait(delay):
+            try:
+                self.poll()
+                if self._poll_error:
+                    InternalDB.report("config database reachable again")
+                self._poll_error, delay = None, POLL_INTERVAL
+            except Exception as e:  # keep serving the cache; report once, back off
+                msg = _describe(e)
+                if msg != self._poll_error:
+                    InternalDB.report("config poller: %s" % msg)
+                self._poll_error, delay = msg, min(delay * 2, MAX_BACKOFF)
+
+    def poll(self):
+        """One round: pick up changes by other processes and fire their callbacks."""
+        events = []
+        with self._lock:
+            full = time.time() - self._last_full > FULL_RELOAD_EVERY
+            if full:
+                self._last_full = time.time()
+            current = dict((_text(n), i) for i, n in
+                           self.db._execute("SELECT id, name FROM config_version").fetchall())
+            for vc in list(self.versions.values()):
+                if current.get(vc.name) != vc.id or full:
+                    events += self.reload(vc)
+                    continue
+                if vc.id is None:
+                    continue
+                since = vc.max_lm - datetime.timedelta(seconds=LOOK_BACK) if vc.max_lm else None
+                if since is not None:
+                    events += self._apply(vc, self._rows(vc.id, since=since))
+                count, idsum = self.db._execute(
+                    "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM config WHERE version = %s",
+                    (vc.id,)).fetchone()
+                if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
+                    events += self.reload(vc)
+        self._fire(events)
+
+    # -- callbacks ---------------------------------------------------------------
+    def add_callback(self, vc, path, fn, args, config):
+        with self._cb_lock:
+            cid = self._next_cb
+            self._next_cb += 1
+            self._callbacks[cid] = (vc, path, fn, args, config)
+        return cid
+
+    def del_callback(self, cid):
+        with self._cb_lock:
+            return self._callbacks.pop(cid, None) is not None
+
+    def _fire(self, events):
+        if not events or not self._callbacks:
+            return
+        from .Config import ConfigParameter
+        with self._cb_lock:
+            callbacks = list(self._callbacks.values())
+        for vc, path, node in events:
+            for cvc, cpath, fn, args, config in callbacks:
+                if cvc is not vc or not (cpath == "" or path == cpath or
+                                         path.startswith(cpath + ".")):
+                    continue
+                try:
+                    fn(ConfigParameter(config, vc, node, path), *args)
+                except Exception as e:  # a user's callback must not kill the poller
+                    InternalDB.report("config callback %r for %s failed: %r" % (fn, path, e))
+
+    # -- writes --------------------------------------------------------------------
+    def _find(self, vid, parent, name):
+        return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
+                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchone()
+
+    def _resolve(self, vid, parts):
+        """The row at `parts` in the database, or None."""
+        row, parent = None, 0
+        for part in parts:
+            row = self._find(vid, parent, part)
+            if row is None:
+                return None
+            parent = row[0]
+        return row
+
+    def _folders(self, vid, parts, touched):
+        """Make the folders `parts` exist; returns the id of the last (0 for none)."""
+        parent = 0
+        for part in parts:
+            row = self._find(vid, parent, part)
+            if row is None:
+                self.db._execute("INSERT IGNORE INTO config (version, parent, name, datatype) "
+                                 "VALUES (%s, %s, %s, 'folder')", (vid, parent, part))
+                row = self._find(vid, parent, part)
+            parent = row[0]
+            touched.add(parent)
+        return parent
+
+    def write(self, vc, fn):
+        """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire."""
+        touched, deleted = set(), set()
+        with self._lock:
+            if vc.id is None:
+                raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
+            with self.db._transaction():
+                result = fn(vc.id, touched, deleted)
+            events = self.refresh_ids(vc, touched, deleted)
+        self._fire(events)
+        return result
+
+    def add(self, vc, path, value, datatype=None, comment=None):
+        parts = T.check_path(path)
+        datatype = T.check_datatype(datatype or T.guess_python(value))
+        typed, text = T.prepare(value, datatype, path)
+        comment = T.check_comment(comment, path)
+
+        def do(vid, touched, deleted):
+            parent = self._folders(vid, parts[:-1], touched)
+            if self._find(vid, parent, parts[-1]) is not None:
+                raise T.ParameterExistsException("parameter %s already exists" % path)
+            r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
+                                 "comment) VALUES (%s, %s, %s, %s, %s, %s)",
+                                 (vid, parent, parts[-1], text, datatype, comment))
+            touched.add(r.lastrowid)
+        return self.write(vc, do)
+
+    def set(self, vc, path, value, datatype=None, check=True, create=False, comment=None,
+            only_missing=False):
+        """Set (or with `create`, add); `only_missing` is set_default: never change a value."""
+        parts = T.check_path(path)
+        if datatype is not None:
+            T.check_datatype(datatype)
+        comment = T.check_comment(comment, path)
+
+        def do(vid, touched, deleted):
+            row = self._resolve(vid, parts)
+            if row is None:
+                if not create:
+                    raise NoSuchParameterException("no such parameter %s (version %s)"
+                                                   % (path, vc.name))
+                dt = datatype or T.guess_python(value)
+                typed, text = T.prepare(value, dt, path)
+                parent = self._folders(vid, parts[:-1], touched)
+                r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype,"
+                                     " comment) VALUES (%s, %s, %s, %s, %s, %s)",
+                                     (vid, parent, parts[-1], text, dt, comment))
+                touched.add(r.lastrowid)
+                return
+            if only_missing:
+                return
+            old_dt = _text(row[4]) or "string"
+            dt = datatype or (old_dt if check else T.guess_python(value))
+            typed, text = T.prepare(value, dt, path)
+            new_comment = _text(row[5]) if comment is None else comment
+            if text == _text(row[3]) and dt == old_dt and new_comment == _text(row[5]):
+                return  # nothing changed: no write, no callback
+            self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
+                             "WHERE id = %s", (text, dt, new_comment, row[0]))
+            touched.add(row[0])
+        return self.write(vc, do)
+
+    def set_comment(self, vc, path, comment):
+        parts = T.check_path(path)
+        comment = T.check_comment(comment, path)
+
+        def do(vid, touched, deleted):
+            row = self._resolve(vid, parts)
+            if row is None:
+                raise NoSuchParameterException("no such parameter %s (version %s)"
+                                               % (path, vc.name))
+            if _text(row[5]) != comment:
+                self.db._execute("UPDATE config SET comment = %s WHERE id = %s", (comment, row[0]))
+                touched.add(row[0])
+        return self.write(vc, do)
+
+    def remove(self, vc, path):
+        parts = T.check_path(path)
+
+        def do(vid, touched, deleted):
+            row = self._resolve(vid, parts)
+            if row is None:
+                raise NoSuchParameterException("no such parameter %s (version %s)"
+                                               % (path, vc.name))
+            ids, frontier = [row[0]], [row[0]]
+            while frontier:
+                marks = ",".join(["%s"] * len(frontier))
+                kids = [r[0] for r in self.db._execute(
+                    "SELECT id FROM config WHERE version = %%s AND parent IN (%s)" % marks,
+                    [vid] + frontier).fetchall()]
+                ids.extend(kids)
+                frontier = kids
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                self.db._execute("DELETE FROM config WHERE id IN (%s)"
+                                 % ",".join(["%s"] * len(chunk)), chunk)
+            deleted.update(ids)
+        return self.write(vc, do)
+
+    def put_many(self, vc, items, overwrite=False):
+        """Write (path, value, datatype, comment) items atomically (deserialize, import).
+
+        An existing parameter holding another value is a conflict unless
+        `overwrite`; a conflict changes nothing.
+        """
+        prepared = []
+        for path, value, datatype, comment in items:
+            T.check_path(path)
+            T.check_datatype(datatype)
+            typed, text = T.prepare(value, datatype, path)
+            prepared.append((path, text, datatype, T.check_comment(comment, path)))
+
+        def do(vid, touched, deleted):
+            for path, text, datatype, comment in prepared:
+                parts = T.split_path(path)
+                parent = self._folders(vid, parts[:-1], touched)
+                row = self._find(vid, parent, parts[-1])
+                if row is None:
+                    r = self.db._execute("INSERT INTO config (version, parent, name, value, "
+                                         "datatype, comment) VALUES (%s, %s, %s, %s, %s, %s)",
+                                         (vid, parent, parts[-1], text, datatype, comment))
+                    touched.add(r.lastrowid)
+                    continue
+                old = (_text(row[3]), _text(row[4]), _text(row[5]))
+                if datatype == "folder" and old[1] == "folder":
+                    new = (None, "folder", comment if comment is not None else old[2])
+                else:
+                    new = (text, datatype, comment if comment is not None else old[2])
+                if new == old:
+                    continue
+                if not overwrite:
+                    raise T.ParameterExistsException(
+                        "parameter %s already exists with value %s (use overwrite)"
+                        % (path, T.show(old[0])))
+                self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
+                                 "WHERE id = %s", new + (row[0],))
+                touched.add(row[0])
+        return self.write(vc, do)
+
+    # -- versions ------------------------------------------------------------------
+    def list_versions(self):
+        rows = self.db._execute(
+            "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
+            "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
+            "ORDER BY v.name").fetchall()
+        out = []
+        for name, comment, lm in rows:
+            t = epoch(_as_datetime(lm))
+            out.append((_text(name), _text(comment), time.ctime(t) if t is not None else ""))
+        return out
+
+    def version_exists(self, name):
+        return self._version_row(name) is not None
+
+    def add_version(self, name, comment=None, device=None):
+        _check_version_name(name)
+        with self._lock:
+            if self._version_row(name) is not None:
+                raise VersionAlreadyExistsException("version %s already exists" % T.show(name))
+            self._insert_version(name, comment, device)
+
+    def delete_version(self, name):
+        if name == "default":
+            raise IntegrityException("version 'default' cannot be deleted")
+        with self._lock:
+            row = self._version_row(name)
+            if row is None:
+                raise NoSuchVersionException("no such version %s" % T.show(name))
+            with self.db._transaction():
+                self.db._execute("DELETE FROM config WHERE version = %s", (row[0],))
+                self.db._execute("DELETE FROM config_version WHERE id = %s", (row[0],))
+            vc = self.versions.get(name)
+            events = self.reload(vc) if vc is not None else []
+        self._fire(events)
+
+    def copy_version(self, source, target, overwrite=False):
+        """Deep copy of version `source` into `target` (created if missing)."""
+        _check_version_name(target)
+        with self._lock:
+            src = self._version_row(source)
+            if src is None:
+                raise NoSuchVersionException("no such version %s" % T.show(source))
+            if source == target:
+                raise IntegrityException("cannot copy version %s onto itself" % T.show(source))
+            with self.db._transaction():
+                dst = self._version_row(target)
+                if dst is None:
+                    self._insert_version(target)
+                    dst = self._version_row(target)
+                count = self.db._execute("SELECT COUNT(*) FROM config WHERE version = %s",
+                                         (dst[0],)).fetchone()[0]
+                if count and not overwrite:
+                    raise IntegrityException("version %s already has %d parameters (use overwrite)"
+                                             % (T.show(target), count))
+                self.db._execute("DELETE FROM config WHERE version = %s", (dst[0],))
+                rows = self.db._execute("SELECT id, parent, name, value, datatype, comment FROM "
+                                        "config WHERE version = %s", (src[0],)).fetchall()
+                kids = {}
+                for r in rows:
+                    kids.setdefault(r[1] or 0, []).append(r)
+                stack = [(0, 0)]
+                while stack:
+                    old_parent, new_parent = stack.pop()
+                    for r in kids.get(old_parent, ()):
+                        new = self.db._execute(
+                            "INSERT INTO config (version, parent, name, value, datatype, comment)"
+                            " VALUES (%s, %s, %s, %s, %s, %s)",
+                            (dst[0], new_parent, r[2], r[3], r[4], r[5])).lastrowid
+                        stack.append((r[0], new))
+            vc = self.versions.get(target)
+            events = self.reload(vc) if vc is not None else []
+        self._fire(events)
+
+
+def _describe(e):
+    """One line of text about `e` (never raises, also on 2.7 with non-ASCII messages)."""
+    try:
+        return " ".join(to_text(e).split())
+    except UnicodeError:
+        return repr(e)
+
+
+def _check_version_name(name):
+    if not name or len(name) > T.MAX_NAME or any(ord(c) < 32 for c in name):
+        raise ConfigValueError("bad version name %s (1-%d characters, no control characters)"
+                               % (T.show(name), T.MAX_NAME))
