@@ -303,3 +303,24 @@ def test_channels_deleted_by_another_program_are_made_again(backend):
     assert rows(backend) == [("Gone", "x", "2")]
     assert [tuple(r) for r in backend.sql("SELECT value FROM status2d")] == [(2,)]
     assert _runtime.writer().stats()["failed"] == 0
+
+
+@pytest.mark.smoke
+def test_seed_create_and_set_examples(backend):
+    """The seed's "Create status item" and "Set a value" lines, with values filled in."""
+    status = API.get_status("MyModule")
+    value, name, size = 42, "explicit", (3, 2)
+    # Implicit creation:
+    status["item"] = value
+    # Explicit creation
+    status.new(name, initial_value=None, expire_time=None)
+    status.new2d(name + "2d", size, initial_value=None, expire_time=None)
+    # Set a value
+    status["item"] = value
+    status["item"].set_value(value, force_update=False, timestamp=None)
+    status["item"].set_value(value, force_update=True)
+    status[name].set_value("x", timestamp=1470130000.0)
+    flush()
+    assert rows(backend) == [("MyModule", "item", "42"), ("MyModule", "item", "42"),
+                             ("MyModule", "explicit", "x")]
+    assert status[name + "2d"].get_size() == size
