@@ -10,10 +10,10 @@ from __future__ import absolute_import, division, print_function
 import threading
 import time
 
-_time = time.time
-
 from . import _status_sink as _sink
 from ._compat import PY2, integer_types, text_type, to_text
+
+_time = time.time
 
 __all__ = ["StatusHolder", "StatusElement", "Status2DElement", "StatusReporter",
            "OnChangeStatusReporter", "PeriodicStatusReporter", "NoSuchElementException",
