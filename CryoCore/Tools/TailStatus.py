@@ -160,6 +160,34 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25):
     LOOKBACK ids below the start, so a row whose transaction was still open
     then (an id below the highest committed one) is shown when it commits.
     """
+    from CryoCore.Core._writer import is_connection_error
+    from CryoCore.Core._exceptions import DatabaseError
+    followers, lost = None, False
+    while stop is None or not stop():
+        rows = []
+        try:
+            if followers is None:
+                followers = _followers(db, conds, params, tops)
+            for f in followers:
+                rows.extend(f.poll())
+        except DatabaseError as e:
+            if not is_connection_error(e):
+                raise
+            if not lost:  # say it once; keep following when the server is back
+                sys.stderr.write("TailStatus: %s; retrying\n" % e)
+                lost = True
+            time.sleep(1.0)
+            continue
+        if lost:
+            sys.stderr.write("TailStatus: reconnected\n")
+            lost = False
+        if rows:
+            _write([_format(r, use_colour) for r in _by_time(rows)], out)
+        else:
+            time.sleep(interval)
+
+
+def _followers(db, conds, params, tops):
     from CryoCore.Tools._follow import IdFollower
     followers = []
     for table in _SELECT:
@@ -169,14 +197,7 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25):
         fetch = (lambda after, t=table, k=known:
                  [r for r in _fetch(db, t, conds, params, after=after) if r[0] not in k])
         followers.append(IdFollower(fetch, start_after=base))
-    while stop is None or not stop():
-        rows = []
-        for f in followers:
-            rows.extend(f.poll())
-        if rows:
-            _write([_format(r, use_colour) for r in _by_time(rows)], out)
-        else:
-            time.sleep(interval)
+    return followers
 
 
 # -- commands -------------------------------------------------------------------
