@@ -1,17 +1,273 @@
 #!/usr/bin/env python
 # PYTHON_ARGCOMPLETE_OK
-"""ConfigUI: Curses editor of the configuration."""
+"""ConfigUI: Curses editor of the configuration.
+
+This module only draws and reads keys; the tree, cursor, filter and edit
+buffer live in ``_configui_state.UIState`` and the screen text in
+``_configui_render``.  ``curses.wrapper`` restores the terminal on any error
+and on Ctrl-C.
+"""
 from __future__ import absolute_import, division, print_function
 
+import locale
 import os
+import signal
 import sys
 
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/ConfigUI.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+from CryoCore import API  # noqa: E402
+from CryoCore.Core import _settings  # noqa: E402
+from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
+from CryoCore.Tools import _configui_render as R  # noqa: E402
+from CryoCore.Tools import _configui_state as S  # noqa: E402
 
-main = _common.not_implemented("ConfigUI")
+TICK_MS = 200  # the screen follows the config cache at least this often
+
+
+def build_parser():
+    parser = _common.make_parser(
+        "ConfigUI.py", "Curses editor of the CryoCore configuration: arrows move and open "
+        "folders, Enter edits, / filters, t toggles a boolean, ? help, q quits.")
+    parser.add_argument("-v", "--version", dest="version", default=None,
+                        help="configuration version (default: the default version)")
+    parser.add_argument("--create", action="store_true", help="create an unknown version")
+    return parser
+
+
+def open_config(args):
+    """The root view of the chosen version (an unknown one needs --create)."""
+    version = to_text(args.version) if args.version else None
+    root = API.get_config(None, "default")
+    if version and version != "default" and not args.create:
+        known = [v[0] for v in root.list_versions()]
+        if version not in known:
+            raise _common.ToolError("no such version '%s' (versions: %s; --create makes it)"
+                                    % (version, ", ".join(known)))
+    return API.get_config(None, version or "default")
+
+
+def main(argv=None):
+    """Run ConfigUI with `argv` (default sys.argv[1:]); returns the exit status."""
+    parser = build_parser()
+    _common.autocomplete(parser)
+    args = parser.parse_args(argv)
+    _common.apply_db_flags(args)
+    settings = _common.db_settings(args, "config")
+    state = S.UIState(open_config(args), db_text=_settings.describe(settings))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise _common.ToolError("ConfigUI needs a terminal (use ConfigTool.py for scripts)")
+    import curses
+    os.environ.setdefault("ESCDELAY", "25")  # Esc reacts at once (read before initscr)
+    locale.setlocale(locale.LC_ALL, "")
+    old_term = signal.signal(signal.SIGTERM, _terminate)
+    old_err, sys.stderr = sys.stderr, _Reports(state, sys.stderr)
+    try:
+        curses.wrapper(_loop, state, not args.bw)
+    finally:
+        reports, sys.stderr = sys.stderr, old_err
+        signal.signal(signal.SIGTERM, old_term)
+        reports.replay()
+    return 0
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through curses.wrapper: terminal restored
+
+
+class _Reports(object):
+    """stderr while curses owns the screen: reports (config poller) go to the message line."""
+
+    def __init__(self, state, real):
+        self.state, self.real, self.lines = state, real, []
+
+    def write(self, text):
+        text = to_text(text)
+        if text.strip():
+            self.lines.append(text.rstrip("\n"))
+            self.state.notify(text)
+
+    def flush(self):
+        return None
+
+    def replay(self):
+        for line in self.lines:
+            self.real.write(line + "\n")
+
+
+# -- the curses loop -------------------------------------------------------------------
+def _loop(stdscr, state, colour):
+    import curses
+    _hide_cursor(curses, 0)
+    stdscr.keypad(1)
+    stdscr.timeout(TICK_MS)
+    styles = _styles(curses, colour)
+    reader = _KeyReader(curses, stdscr)
+    while not state.quit:
+        state.refresh()
+        _draw(curses, stdscr, state, styles)
+        key = reader.read()
+        if key == S.RESIZE and hasattr(curses, "update_lines_cols"):
+            curses.update_lines_cols()
+        if key is not None:
+            state.handle_key(key)
+
+
+def _hide_cursor(curses, visible):
+    try:
+        curses.curs_set(visible)
+    except curses.error:  # a terminal without cursor control: nothing to hide
+        return
+
+
+def _styles(curses, colour):
+    """style name -> curses attribute; colours only when asked for and available."""
+    plain = {"header": curses.A_REVERSE, "footer": curses.A_REVERSE, "folder": curses.A_BOLD,
+             "name": curses.A_NORMAL, "value": curses.A_NORMAL, "type": curses.A_NORMAL,
+             "dim": curses.A_NORMAL, "changed": curses.A_BOLD | curses.A_UNDERLINE,
+             "error": curses.A_BOLD, "info": curses.A_NORMAL}
+    if not colour or not curses.has_colors():
+        return plain
+    try:
+        curses.start_color()
+        curses.use_default_colors()
+        background = -1
+    except curses.error:  # no default colours: a black background
+        background = curses.COLOR_BLACK
+    pairs = {"folder": curses.COLOR_BLUE, "type": curses.COLOR_CYAN,
+             "changed": curses.COLOR_YELLOW, "error": curses.COLOR_RED,
+             "info": curses.COLOR_GREEN, "dim": curses.COLOR_CYAN}
+    out = dict(plain)
+    for n, (name, fg) in enumerate(sorted(pairs.items()), 1):
+        try:
+            curses.init_pair(n, fg, background)
+        except curses.error:  # fewer colour pairs than we want: keep the plain look
+            continue
+        out[name] = plain[name] | curses.color_pair(n)
+    return out
+
+
+def _draw(curses, stdscr, state, styles):
+    height, width = stdscr.getmaxyx()
+    view = R.render(state, width, height)
+    stdscr.erase()
+    for y, line in enumerate(view.lines[:height]):
+        x = 0
+        extra = curses.A_REVERSE if y == view.highlight else 0
+        for text, style in line:
+            if y == height - 1 and x + R.cells(text) >= width:
+                text = R.fit(text, width - 1 - x, u"")  # the last cell of the screen: never
+            _put(curses, stdscr, y, x, text, styles.get(style, 0) | extra)
+            x += R.cells(text)
+    if view.cursor is not None:
+        _hide_cursor(curses, 1)
+        stdscr.move(min(view.cursor[0], height - 1), min(view.cursor[1], width - 1))
+    else:
+        _hide_cursor(curses, 0)
+    stdscr.refresh()
+
+
+def _put(curses, stdscr, y, x, text, attr):
+    if not text:
+        return
+    if PY2:  # 2.7's curses takes bytes in the terminal's encoding
+        text = text.encode(locale.getpreferredencoding() or "utf-8", "replace")
+    stdscr.addstr(y, x, text, attr)
+
+
+class _KeyReader(object):
+    """Curses key codes and characters -> the key names of _configui_state."""
+
+    def __init__(self, curses, stdscr):
+        self.curses, self.stdscr = curses, stdscr
+        c = curses
+        self.codes = {c.KEY_UP: S.UP, c.KEY_DOWN: S.DOWN, c.KEY_LEFT: S.LEFT,
+                      c.KEY_RIGHT: S.RIGHT, c.KEY_PPAGE: S.PGUP, c.KEY_NPAGE: S.PGDN,
+                      c.KEY_HOME: S.HOME, c.KEY_END: S.END, c.KEY_ENTER: S.ENTER,
+                      c.KEY_BACKSPACE: S.BACKSPACE, c.KEY_DC: S.DELETE, c.KEY_RESIZE: S.RESIZE}
+        for name in ("KEY_A1", "KEY_FIND"):
+            if hasattr(c, name):
+                self.codes.setdefault(getattr(c, name), S.HOME)
+        if hasattr(c, "KEY_SELECT"):
+            self.codes.setdefault(c.KEY_SELECT, S.END)
+        self.chars = {u"\n": S.ENTER, u"\r": S.ENTER, u"\x7f": S.BACKSPACE, u"\x08": S.BACKSPACE,
+                      u"\x15": S.CTRL_U}
+        self._pending = b""
+
+    def _get(self):
+        """One key: an int (function key), text (a character) or None (no key yet)."""
+        if not PY2:
+            try:
+                return self.stdscr.get_wch()
+            except self.curses.error:  # the tick passed without a key
+                return None
+        code = self.stdscr.getch()
+        if code < 0:
+            return None
+        if code >= 256:
+            return code
+        self._pending += bytes(bytearray([code]))
+        try:
+            text = self._pending.decode("utf-8")
+        except UnicodeDecodeError:
+            if len(self._pending) < 4:
+                return self._get()
+            text = self._pending.decode("utf-8", "replace")
+        self._pending = b""
+        return text
+
+    def read(self):
+        key = self._get()
+        if key is None:
+            return None
+        if isinstance(key, int):
+            return self.codes.get(key) or self._named(key)
+        if key == u"\x1b":
+            return self._escape()
+        return self.chars.get(key, key if key >= u" " else None)
+
+    def _named(self, code):
+        """Alt-arrows as terminfo names them (kRIT3 = Alt-Right, kLFT3 = Alt-Left)."""
+        try:
+            name = to_text(self.curses.keyname(code))
+        except (ValueError, self.curses.error):
+            return None
+        if name.startswith("kRIT") and name != "kRIT5":
+            return S.ALT_RIGHT
+        if name.startswith("kLFT") and name != "kLFT5":
+            return S.ALT_LEFT
+        return None
+
+    def _escape(self):
+        """Esc alone, Esc + arrow (Alt-arrow on some terminals), or a CSI sequence."""
+        self.stdscr.nodelay(1)
+        try:
+            nxt = self._get()
+            if nxt is None:
+                return S.ESC
+            if nxt == self.curses.KEY_RIGHT:
+                return S.ALT_RIGHT
+            if nxt == self.curses.KEY_LEFT:
+                return S.ALT_LEFT
+            if nxt not in (u"[", u"O"):
+                return S.ESC
+            seq = u""
+            while len(seq) < 8:
+                c = self._get()
+                if c is None or not isinstance(c, type(u"")):
+                    break
+                seq += c
+                if u"@" <= c <= u"~":
+                    break
+            if seq.endswith(u"C") and u";" in seq:
+                return S.ALT_RIGHT
+            if seq.endswith(u"D") and u";" in seq:
+                return S.ALT_LEFT
+            return None
+        finally:
+            self.stdscr.timeout(TICK_MS)
 
 
 def console_main():
