@@ -195,9 +195,12 @@ class _KeyReader(object):
         self.chars = {u"\n": S.ENTER, u"\r": S.ENTER, u"\x7f": S.BACKSPACE, u"\x08": S.BACKSPACE,
                       u"\x15": S.CTRL_U}
         self._pending = b""
+        self._queue = []  # a key read after Esc that was not part of a sequence
 
     def _get(self):
         """One key: an int (function key), text (a character) or None (no key yet)."""
+        if self._queue:
+            return self._queue.pop(0)
         if not PY2:
             try:
                 return self.stdscr.get_wch()
@@ -252,6 +255,7 @@ class _KeyReader(object):
             if nxt == self.curses.KEY_LEFT:
                 return S.ALT_LEFT
             if nxt not in (u"[", u"O"):
+                self._queue.append(nxt)  # Esc, then a key typed quickly: both count
                 return S.ESC
             seq = u""
             while len(seq) < 8:

@@ -152,10 +152,27 @@ def _too_small(view):
 
 
 def _header(state, width):
-    left = u" ConfigUI  %s  version %s" % (printable(state.db_text), printable(state.version))
+    """`` ConfigUI  <database>  version <v>      <n> parameters``: the database is cut first."""
+    version = u"  version %s" % printable(state.version)
     right = u"%d parameters " % sum(1 for e in state.tree.entries.values() if not e.is_folder)
+    room = width - cells(u" ConfigUI  ") - cells(version) - cells(right) - 2
+    db = printable(state.db_text)
+    if cells(db) > room:  # keep the end of a long path: the file and database names
+        db = MORE + _tail(db, max(room - len(MORE), 0)) if room > len(MORE) else u""
+    left = u" ConfigUI  %s%s" % (db, version)
     space = width - cells(right)
     return [(pad(left, space), "header"), (fit(right, width - cells(pad(left, space))), "header")]
+
+
+def _tail(text, width):
+    """The end of `text` that fits `width` cells."""
+    out, n = [], 0
+    for c in reversed(text):
+        n += _cell(c)
+        if n > width:
+            break
+        out.append(c)
+    return u"".join(reversed(out))
 
 
 def _tree(state, view, width, page):

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+"""ConfigUI as a real process: it starts in a terminal and quits (also on Python 2.7)."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from CryoCore import API
+
+from _pty_term import Term
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")
+
+
+@pytest.mark.smoke
+def test_starts_in_a_terminal_and_q_quits(backend):
+    cfg = API.get_config()
+    cfg[u"Instruments.Camera.fps"] = 30
+    cfg[u"Instruments.Camera.navn"] = u"kamera \u00e6\u00f8\u00e5"
+    term = Term([sys.executable, TOOL, "--bw"], backend.env(), cwd=ROOT)
+    try:
+        assert term.wait_raw(b"q quit"), term.raw  # the footer is drawn last
+        assert b"version default" in term.raw and b"2 parameters" in term.raw
+        term.send(u"*")  # open everything: the UTF-8 value is drawn
+        assert term.wait_raw(u"kamera \u00e6\u00f8\u00e5".encode("utf-8")), term.raw
+        term.send(u"q")
+        assert term.wait_exit() == 0
+        assert b"Traceback" not in term.raw
+    finally:
+        term.close()
+
+
+@pytest.mark.smoke
+def test_without_a_terminal_one_error_line(backend):
+    p = subprocess.Popen([sys.executable, TOOL], cwd=ROOT, env=backend.env(),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(b"")
+    assert p.returncode == 1 and out == b""
+    assert err == b"Error: ConfigUI needs a terminal (use ConfigTool.py for scripts)\n"
