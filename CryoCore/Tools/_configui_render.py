@@ -154,7 +154,7 @@ def _too_small(view):
 def _header(state, width):
     """`` ConfigUI  <database>  version <v>      <n> parameters``: the database is cut first."""
     version = u"  version %s" % printable(state.version)
-    right = u"%d parameters " % sum(1 for e in state.tree.entries.values() if not e.is_folder)
+    right = u"%d parameters " % state.tree.params
     room = width - cells(u" ConfigUI  ") - cells(version) - cells(right) - 2
     db = printable(state.db_text)
     if cells(db) > room:  # keep the end of a long path: the file and database names

@@ -31,13 +31,14 @@ _MOVES = (UP, DOWN, PGUP, PGDN, HOME, END)
 class Entry(object):
     """One parameter or folder of the snapshot."""
     __slots__ = ("path", "name", "parent", "depth", "datatype", "value", "comment", "modified",
-                 "children", "text", "name_l", "text_l")
+                 "id", "children", "text", "name_l", "text_l")
 
     def __init__(self, param):
         self.path = param.path
         self.name = to_text(param.name)
         self.parent = self.path.rpartition(".")[0]
         self.depth = self.path.count(".")
+        self.id = param.id
         self.datatype = param.datatype
         self.value = param.value
         self.comment = param.comment
@@ -46,6 +47,12 @@ class Entry(object):
         self.text = value_text(param.value, param.datatype)
         self.name_l = self.name.lower()
         self.text_l = self.text.lower()
+
+    def same(self, param):
+        """Whether `param` is this entry unchanged (then the entry is reused)."""
+        return (self.id == param.id and self.modified == param.last_modified
+                and self.datatype == param.datatype and self.value == param.value
+                and self.comment == param.comment and self.path == param.path)
 
     @property
     def is_folder(self):
@@ -62,16 +69,35 @@ def value_text(value, datatype):
 
 
 class Tree(object):
-    """All entries of one version (path -> Entry) and the top-level paths, sorted by name."""
+    """All entries of one version (path -> Entry) and the top-level paths, sorted by name.
 
-    def __init__(self, cfg):
-        self.entries = {}
+    Built from ``cfg.search("")``; entries of `old` that did not change are reused, and so
+    are its children lists when no path came or went (a value change rebuilds little).
+    """
+
+    def __init__(self, cfg, old=None):
+        old_entries = old.entries if old is not None else {}
+        entries = self.entries = {}
+        self.changed = []  # paths that are new or changed since `old`
         for param in cfg.search(""):
-            self.entries[param.path] = Entry(param)
+            entry = old_entries.get(param.path)
+            if entry is None or not entry.same(param):
+                entry = Entry(param)
+                self.changed.append(param.path)
+            entries[param.path] = entry
+        self.params = sum(1 for e in entries.values() if e.datatype != "folder")
+        if old is not None and len(entries) == len(old_entries) and all(
+                p in old_entries for p in self.changed):
+            self.roots = old.roots  # the same paths: the shape is the same
+            for path in self.changed:
+                entries[path].children = old_entries[path].children
+            return
+        for entry in entries.values():
+            entry.children = []
         self.roots = []
-        for path in sorted(self.entries):  # parents sort before their children
-            entry = self.entries[path]
-            parent = self.entries.get(entry.parent)
+        for path in sorted(entries):  # parents sort before their children
+            entry = entries[path]
+            parent = entries.get(entry.parent)
             (parent.children if parent is not None else self.roots).append(path)
 
     def __len__(self):
@@ -126,7 +152,7 @@ class UIState(object):
             return False
         old = self.tree
         self._generation = generation
-        self.tree = Tree(self.cfg)
+        self.tree = Tree(self.cfg, old)
         if old is not None:
             self._mark_changes(old, self.tree)
         if self.filter:
@@ -136,8 +162,9 @@ class UIState(object):
 
     def _mark_changes(self, old, new):
         now = self.clock()
-        for path, entry in new.entries.items():
+        for path in new.changed:
             before = old.entries.get(path)
+            entry = new.entries[path]
             if before is None or before.text != entry.text or before.datatype != entry.datatype:
                 self.changed[path] = now
         for path in [p for p, t in self.changed.items() if now - t > CHANGED_FOR]:
@@ -172,10 +199,16 @@ class UIState(object):
             return entry.path not in self.filter_collapsed
         return entry.path in self.expanded
 
-    def _match(self):
+    def _match(self, within=None):
+        """The paths whose name or value holds the filter; `within`: only look there."""
         needle = self.filter.lower()
-        self.matches = set(p for p, e in self.tree.entries.items()
-                           if needle in e.name_l or (needle in e.text_l))
+        entries = self.tree.entries
+        if within is not None:
+            self.matches = set(p for p in within
+                               if needle in entries[p].name_l or needle in entries[p].text_l)
+        else:
+            self.matches = set(p for p, e in entries.items()
+                               if needle in e.name_l or needle in e.text_l)
 
     def _rebuild(self):
         """The visible rows from the tree, expansion and filter; the cursor keeps its path."""
@@ -184,9 +217,9 @@ class UIState(object):
         if self.filter:
             keep = set()
             for path in self.matches:
-                if path not in keep:
+                while path and path not in keep:
                     keep.add(path)
-                    keep.update(self.tree.ancestors(path))
+                    path = entries[path].parent
         rows = []
         stack = [(p, False) for p in reversed(self.tree.roots)]
         while stack:
@@ -345,10 +378,12 @@ class UIState(object):
     # -- filter -------------------------------------------------------------------------
     def set_filter(self, text):
         """Show only entries whose name or value holds `text` (any case), with their folders."""
-        self.filter = to_text(text)
+        text = to_text(text)
+        narrower = bool(self.filter) and text.startswith(self.filter)
+        self.filter = text
         self.filter_collapsed = set()
         if self.filter:
-            self._match()
+            self._match(self.matches if narrower else None)
         else:
             self.matches = set()
         self._rebuild()
