@@ -66,8 +66,8 @@ def _set_size(fd, cols, rows):
 class Term(object):
     """`argv` running in a `cols` x `rows` pseudo-terminal."""
 
-    def __init__(self, argv, env, cols=80, rows=24, cwd=None):
-        env = dict(env, TERM="xterm-256color", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    def __init__(self, argv, env, cols=80, rows=24, cwd=None, term="xterm-256color"):
+        env = dict(env, TERM=term, LC_ALL="C.UTF-8", LANG="C.UTF-8")
         pid, fd = pty.fork()
         if pid == 0:  # the child: size the terminal, then become the program
             try:

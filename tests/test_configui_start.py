@@ -41,3 +41,23 @@ def test_without_a_terminal_one_error_line(backend):
     out, err = p.communicate(b"")
     assert p.returncode == 1 and out == b""
     assert err == b"Error: ConfigUI needs a terminal (use ConfigTool.py for scripts)\n"
+
+
+@pytest.mark.parametrize("term,status,shows", [
+    ("vt100", 0, b"q quit"),  # no colours: the plain look
+    ("nosuchterm", 1, b"Error: cannot use terminal 'nosuchterm': "),
+    ("dumb", 1, b"Error: terminal 'dumb' cannot place the cursor"),
+])
+def test_terminals_without_colour_or_unknown(backend, term, status, shows):
+    if backend.kind == "mysql":
+        pytest.skip("the terminal does not depend on the backend")
+    t = Term([sys.executable, TOOL], backend.env(), cwd=ROOT, term=term)
+    try:
+        assert t.wait_raw(shows), t.raw
+        if status == 0:
+            assert b"version default" in t.raw
+            t.send(u"q")
+        assert t.wait_exit() == status
+        assert b"Traceback" not in t.raw
+    finally:
+        t.close()

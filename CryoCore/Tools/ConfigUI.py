@@ -62,6 +62,7 @@ def main(argv=None):
     import curses
     os.environ.setdefault("ESCDELAY", "25")  # Esc reacts at once (read before initscr)
     locale.setlocale(locale.LC_ALL, "")
+    _check_terminal(curses)
     old_term = signal.signal(signal.SIGTERM, _terminate)
     old_err, sys.stderr = sys.stderr, _Reports(state, sys.stderr)
     try:
@@ -71,6 +72,19 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, old_term)
         reports.replay()
     return 0
+
+
+def _check_terminal(curses):
+    """A one-line error for an unknown terminal or one that cannot place the cursor."""
+    term = os.environ.get("TERM") or ""
+    try:
+        curses.setupterm(term or None, sys.stdout.fileno())
+    except curses.error as e:
+        raise _common.ToolError("cannot use terminal '%s': %s (try TERM=xterm)"
+                                % (term, to_text(str(e)).strip()))
+    if not curses.tigetstr("cup"):
+        raise _common.ToolError("terminal '%s' cannot place the cursor: ConfigUI needs a "
+                                "full-screen terminal (try TERM=xterm)" % term)
 
 
 def _terminate(signum, frame):
