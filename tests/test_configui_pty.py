@@ -119,3 +119,46 @@ def test_ctrl_c_ends_quietly_and_restores_the_terminal(backend, ui):
     assert term.wait_exit() == 130
     assert b"\x1b[?1049l" in term.raw and b"Traceback" not in term.raw
     assert b"Error" not in term.raw
+
+
+def test_database_stops_while_open_message_not_crash(tmp_path):
+    """The server goes away: the tree stays, the poller's report and a failed save show on
+    the message line, the UI recovers when it is back; the reports are repeated on exit."""
+    from conftest import require_mysql, write_settings
+    from _mariadb import PrivateMariaDB
+    require_mysql()
+    server = PrivateMariaDB().start()
+    term = None
+    try:
+        settings = dict(server.settings("cfgui"), db_timeout=2)
+        conn = __import__("conftest").mysql_connect(server=server.server)
+        conn.cursor().execute("CREATE DATABASE cfgui CHARACTER SET utf8mb4")
+        conn.close()
+        API.set_config_db(settings)
+        cfg = API.get_config()
+        cfg["Camera.enabled"] = True
+        cfg["Camera.fps"] = 30
+        API.shutdown()
+        env = dict(os.environ, CRYOCORE_CONFIG=write_settings(tmp_path / "s.json", settings),
+                   PYTHONPATH=ROOT)
+        term = Term([sys.executable, TOOL], env, cwd=ROOT)
+        assert term.wait_for(u"version default"), term.text()
+        term.send("RIGHT", "DOWN")
+        assert term.wait_for(lambda t: u"enabled" in cursor_row(t)), term.text()
+        server.stop()
+        assert term.wait_for(u"CryoCore: config poller:", timeout=5.0), term.text()
+        assert u"enabled" in cursor_row(term) and u"True boolean" in cursor_row(term)
+        term.send(u"t")
+        assert term.wait_for(u"Not saved: cannot connect to mysql://", timeout=15.0), term.text()
+        server.start()
+        assert term.wait_for(u"reachable again", timeout=5.0), term.text()
+        term.send(u"t")
+        assert term.wait_for(u"Saved Camera.enabled = False"), term.text()
+        term.send(u"q")
+        assert term.wait_exit() == 0
+        tail = term.raw[term.raw.rindex(b"\x1b[?1049l"):]  # after the terminal was restored
+        assert b"CryoCore: config poller:" in tail and b"Traceback" not in term.raw
+    finally:
+        if term is not None:
+            term.close()
+        server.destroy()
