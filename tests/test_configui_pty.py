@@ -162,3 +162,14 @@ def test_database_stops_while_open_message_not_crash(tmp_path):
         if term is not None:
             term.close()
         server.destroy()
+
+
+def test_sigterm_restores_the_terminal(backend, ui):
+    if backend.kind == "mysql":
+        pytest.skip("signals do not depend on the backend")
+    import signal
+    term = ui()
+    assert term.wait_for(u"version default"), term.text()
+    os.kill(term.pid, signal.SIGTERM)
+    assert term.wait_exit() == 128 + signal.SIGTERM
+    assert b"\x1b[?1049l" in term.raw and b"Traceback" not in term.raw

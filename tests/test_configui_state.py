@@ -261,11 +261,27 @@ def test_changes_elsewhere_keep_the_cursor_on_its_parameter(backend):
     assert state.current().path == u"Instruments.Camera"
 
 
+def test_changed_elsewhere_while_editing_says_so(backend):
+    state = S.UIState(seed())
+    goto(state, u"Instruments.Camera.fps")
+    press(state, ENTER, CTRL_U, u"7")
+    API.get_config()[u"Instruments.Camera.fps"] = 31
+    state.refresh()
+    assert state.mode == S.EDIT and state.buffer == u"7"
+    assert state.message == (u"Changed elsewhere to 31 while you edit: Enter saves yours, "
+                             u"Esc keeps it")
+    press(state, ENTER)
+    assert stored(backend, u"fps") == (u"7", u"integer")
+
+
 def test_removed_while_editing_saves_nothing(backend):
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.fps")
     press(state, ENTER, CTRL_U, u"7")
     API.get_config().remove(u"Instruments.Camera.fps")
+    state.refresh()  # the cursor moves to the folder; the buffer still belongs to fps
+    assert state.current().path == u"Instruments.Camera"
+    assert R.render(state, 80, 24).text()[22].startswith(u"Instruments.Camera.fps (?): 7")
     press(state, ENTER)
     assert state.mode == S.BROWSE and state.message_error
     assert u"nothing saved" in state.message
@@ -358,6 +374,8 @@ def test_version_flag_and_errors_in_process(backend, capsys):
     API.get_config(None, "test")["only.in_test"] = 1
     state = S.UIState(ConfigUI.open_config(ConfigUI.build_parser().parse_args(["-v", "test"])))
     assert state.version == u"test" and state.rows == [u"only"]
+    assert ConfigUI.complete_versions(u"te") == [u"test"]
+    assert ConfigUI.complete_versions(u"") == [u"default", u"test"]
     assert _common.run(ConfigUI.main, ["-v", "nope"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(u"Error: no such version 'nope' (versions: ") and u"test" in err

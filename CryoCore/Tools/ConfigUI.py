@@ -20,6 +20,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/ConfigUI.py from a chec
 from CryoCore import API  # noqa: E402
 from CryoCore.Core import _settings  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools import _configui_render as R  # noqa: E402
 from CryoCore.Tools import _configui_state as S  # noqa: E402
@@ -31,10 +32,22 @@ def build_parser():
     parser = _common.make_parser(
         "ConfigUI.py", "Curses editor of the CryoCore configuration: arrows move and open "
         "folders, Enter edits, / filters, t toggles a boolean, ? help, q quits.")
-    parser.add_argument("-v", "--version", dest="version", default=None,
-                        help="configuration version (default: the default version)")
+    version = parser.add_argument("-v", "--version", dest="version", default=None,
+                                  help="configuration version (default: the default version)")
+    version.completer = complete_versions
     parser.add_argument("--create", action="store_true", help="create an unknown version")
     return parser
+
+
+def complete_versions(prefix, parsed_args=None, **_kwargs):
+    """argcomplete completer of -v: the versions in the database."""
+    try:
+        if parsed_args is not None:
+            _common.apply_db_flags(parsed_args)
+        names = [v[0] for v in API.get_config(None, "default").list_versions()]
+    except (ConfigException, DatabaseError, SettingsError):
+        return []
+    return [n for n in names if n.startswith(prefix or "")]
 
 
 def open_config(args):

@@ -267,9 +267,8 @@ def _quoted(text):
 
 
 def _edit_line(state, view, y, w):
-    entry = state.current()
-    label = u"%s (%s): " % (entry.path if entry else state.cursor_path,
-                            entry.datatype if entry else u"?")
+    entry = state.tree.entries.get(state.edit_path)
+    label = u"%s (%s): " % (state.edit_path, entry.datatype if entry else u"?")
     label = fit(printable(label), max(w // 2, 10))
     room = max(w - cells(label) - 1, 1)
     text = printable(state.buffer[:state.pos])

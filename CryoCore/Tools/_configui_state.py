@@ -126,6 +126,7 @@ class UIState(object):
         self.filter_collapsed = set()
         self.matches = set()
         self.buffer, self.pos = u"", 0
+        self.edit_path = None        # what the edit buffer will be saved to
         self.pending = None          # (path, text, datatype) waiting for y/n
         self.message, self.message_error = u"", False
         self.changed = {}            # path -> time its value changed while we watched
@@ -155,6 +156,11 @@ class UIState(object):
         self.tree = Tree(self.cfg, old)
         if old is not None:
             self._mark_changes(old, self.tree)
+            if self.mode == EDIT and self.edit_path in self.tree.changed:
+                entry = self.tree.entries.get(self.edit_path)
+                if entry is not None and entry.text != old.entries[self.edit_path].text:
+                    self._say(u"Changed elsewhere to %s while you edit: Enter saves yours, "
+                              u"Esc keeps it" % entry.text, True)
         if self.filter:
             self._match()
         self._rebuild()
@@ -410,6 +416,7 @@ class UIState(object):
         if entry is None or entry.is_folder:
             return False
         self.mode = EDIT
+        self.edit_path = entry.path
         self.buffer = entry.text
         self.pos = len(self.buffer)
         self.pending = None
@@ -441,9 +448,9 @@ class UIState(object):
 
     def save(self):
         """Store the edit buffer with the type check; a mismatch asks to change the type."""
-        path, text = self.cursor_path, self.buffer
+        path, text = self.edit_path, self.buffer
         entry = self.tree.entries.get(path)
-        if entry is None:
+        if entry is None or entry.is_folder:
             self.mode = BROWSE
             return self._say(u"%s was removed meanwhile: nothing saved" % path, True)
         try:
