@@ -21,10 +21,20 @@ def test_starts_in_a_terminal_and_q_quits(backend):
     cfg = API.get_config()
     cfg[u"Instruments.Camera.fps"] = 30
     cfg[u"Instruments.Camera.navn"] = u"kamera \u00e6\u00f8\u00e5"
-    term = Term([sys.executable, TOOL, "--bw"], backend.env(), cwd=ROOT)
+    env = backend.env()
+    if backend.kind == "sqlite":  # --db_* flags (byte strings on 2.7) win; ~ in the header
+        flags, home = ["--db_path", backend.settings["db_path"]], os.path.dirname(
+            backend.settings["db_path"])
+        env["HOME"] = home
+        del env["CRYOCORE_CONFIG"]
+        shown = b"sqlite:~/cryocore.db"
+    else:
+        flags, shown = ["--db_name", backend.settings["db_name"]], b"/cctest_"
+    term = Term([sys.executable, TOOL, "--bw"] + flags, env, cwd=ROOT)
     try:
         assert term.wait_raw(b"q quit"), term.raw  # the footer is drawn last
         assert b"version default" in term.raw and b"2 parameters" in term.raw
+        assert shown in term.raw
         term.send(u"*")  # open everything: the UTF-8 value is drawn
         assert term.wait_raw(u"kamera \u00e6\u00f8\u00e5".encode("utf-8")), term.raw
         term.send(u"q")

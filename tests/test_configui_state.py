@@ -317,7 +317,7 @@ def test_render_80x24(backend):
     """Header with database and version, values right-aligned with their type, truncation."""
     cfg = seed()
     cfg[u"Instruments.Camera.name"] = u"a very long camera description " * 4
-    state = S.UIState(cfg, db_text=u"sqlite:/data/cc.db")
+    state = S.UIState(cfg, db_text=str("sqlite:/data/cc.db"))  # bytes on 2.7 are fine too
     press(state, ALT_RIGHT)
     view = R.render(state, 80, 24)
     lines = view.text()

@@ -69,12 +69,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _common.apply_db_flags(args)
     settings = _common.db_settings(args, "config")
-    state = S.UIState(open_config(args), db_text=_settings.describe(settings))
+    state = S.UIState(open_config(args), db_text=_short_home(_settings.describe(settings)))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise _common.ToolError("ConfigUI needs a terminal (use ConfigTool.py for scripts)")
     import curses
     os.environ.setdefault("ESCDELAY", "25")  # Esc reacts at once (read before initscr)
-    locale.setlocale(locale.LC_ALL, "")
+    _set_locale()
     _check_terminal(curses)
     old_term = signal.signal(signal.SIGTERM, _terminate)
     old_err, sys.stderr = sys.stderr, _Reports(state, sys.stderr)
@@ -85,6 +85,24 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, old_term)
         reports.replay()
     return 0
+
+
+def _set_locale():
+    """The user's locale for curses (UTF-8 drawing); over ssh it may name one not installed."""
+    for name in ("", "C.UTF-8"):
+        try:
+            locale.setlocale(locale.LC_ALL, name)
+            return
+        except locale.Error:
+            continue
+
+
+def _short_home(text):
+    """``~`` for the home directory: the header has little room."""
+    home = os.path.expanduser("~")
+    if home and home != "/" and home + os.sep in text:
+        return text.replace(home + os.sep, "~" + os.sep, 1)
+    return text
 
 
 def _check_terminal(curses):

@@ -117,7 +117,7 @@ class UIState(object):
 
     def __init__(self, cfg, db_text=u"", clock=time.time):
         self.cfg = cfg
-        self.db_text = db_text
+        self.db_text = to_text(db_text)  # 2.7: settings from defaults are byte strings
         self.clock = clock
         self.mode = BROWSE
         self.quit = False
@@ -143,7 +143,7 @@ class UIState(object):
     # -- the cache ------------------------------------------------------------------
     @property
     def version(self):
-        return self.cfg.get_version()
+        return to_text(self.cfg.get_version())
 
     def refresh(self):
         """Rebuild from the config cache if it changed since the last call; True if it did."""
