@@ -173,3 +173,38 @@ def test_sigterm_restores_the_terminal(backend, ui):
     os.kill(term.pid, signal.SIGTERM)
     assert term.wait_exit() == 128 + signal.SIGTERM
     assert b"\x1b[?1049l" in term.raw and b"Traceback" not in term.raw
+
+
+@pytest.mark.parametrize("term_name", ["xterm-256color", "vt100"])
+def test_keys_as_terminals_send_them(backend, term_name):
+    """Pages, Home/End, Backspace, Alt-arrows as terminfo keys, as Esc+arrow and as CSI text."""
+    if backend.kind == "mysql":
+        pytest.skip("key decoding does not depend on the backend")
+    cfg = API.get_config()
+    for i in range(60):
+        cfg["Big.p%02d" % i] = i
+    cfg["Small.Deep.x"] = 1
+    term = Term([sys.executable, TOOL], backend.env(), cwd=ROOT, term=term_name)
+    try:
+        assert term.wait_for(u"version default"), term.text()
+        row = lambda text: (lambda t: text in cursor_row(t))  # noqa: E731
+        term.send("RIGHT", "PGDN")  # 21 tree rows: from Big to p20
+        assert term.wait_for(row(u"p20 ")), term.text()
+        term.send("END")
+        assert term.wait_for(row(u"Small")), term.text()
+        term.send("\x1b", "\x1bOC")  # Esc + Right (Alt-Right where Alt sends Esc)
+        assert term.wait_for(row(u"- Small")), term.text()
+        term.send("END")  # the whole subtree opened: the last row is Small.Deep.x
+        assert term.wait_for(row(u"      x ")), term.text()
+        term.send("HOME", "\x1b[1;3D")  # Alt-Left: kLFT3, or CSI text for vt100
+        assert term.wait_for(lambda t: u"p00" not in t.text()), term.text()
+        term.send("\x1b[1;3C")  # Alt-Right
+        assert term.wait_for(u"p59"), term.text()
+        term.send("PGDN", "PGUP", "UP")
+        assert term.wait_for(row(u"Big")), term.text()
+        term.send(u"/p5x", "BACKSPACE")
+        assert term.wait_for(u"/p5   (10 matches)"), term.text()
+        term.send("ESC", u"q")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -37,6 +38,16 @@ def test_starts_in_a_terminal_and_q_quits(backend):
         assert shown in term.raw
         term.send(u"*")  # open everything: the UTF-8 value is drawn
         assert term.wait_raw(u"kamera \u00e6\u00f8\u00e5".encode("utf-8")), term.raw
+        # filter to the parameter, edit it, type UTF-8 text (2.7 reads it byte by byte)
+        term.send(u"/navn", "ENTER", "ENTER", "CTRL_U", u"\u00f8ye \u00c5", "ENTER")
+        # (raw output cannot be matched for the message: curses redraws only what differs)
+        assert term.wait_raw(u"\u00f8ye \u00c5".encode("utf-8")), term.raw
+        stored = lambda: [r[0] for r in backend.sql(  # noqa: E731
+            "SELECT value FROM config WHERE name = %s", (u"navn",))]
+        deadline = time.time() + 5
+        while stored() != [u"\u00f8ye \u00c5"] and time.time() < deadline:
+            term.wait_raw(b"\x00", timeout=0.05)  # read the screen meanwhile
+        assert stored() == [u"\u00f8ye \u00c5"]
         term.send(u"q")
         assert term.wait_exit() == 0
         assert b"Traceback" not in term.raw

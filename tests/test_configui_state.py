@@ -129,6 +129,7 @@ def test_filter_on_name_or_value_as_you_type(backend):
     assert state.current().path == u"System.SystemControl.default_user"
     press(state, BACKSPACE, BACKSPACE, u"ttyS")
     assert state.rows == [u"Instruments", u"Instruments.Gps", u"Instruments.Gps.port"]
+    assert state.current().path == u"Instruments.Gps.port"  # the cursor goes to a match
     press(state, ENTER)
     assert state.mode == S.BROWSE and state.filter == u"ttyS"
     press(state, ESC)
@@ -138,6 +139,24 @@ def test_filter_on_name_or_value_as_you_type(backend):
     assert u"No parameter matches 'zzz'" in u"\n".join(R.render(state, 80, 24).text())
     press(state, ESC)
     assert state.mode == S.BROWSE and state.rows == [u"Instruments", u"System"]
+
+
+def test_filter_typed_or_set_at_once_matches_the_same(backend):
+    """Typing narrows the previous matches; the result equals a fresh filter."""
+    cfg = API.get_config()
+    for i in range(300):
+        cfg[u"M%d.S%d.p%d" % (i % 7, i % 5, i)] = u"v%d" % (i * 37 % 1000)
+    typed = S.UIState(cfg)
+    press(typed, u"/", u"p1")
+    first = set(typed.matches)
+    press(typed, u"7")
+    press(typed, BACKSPACE, u"7")
+    fresh = S.UIState(cfg)
+    fresh.set_filter(u"p17")
+    assert typed.matches == fresh.matches and typed.rows == fresh.rows
+    assert typed.matches < first and len(typed.matches) > 5
+    assert all(u"p17" in p.rpartition(u".")[2] or u"p17" in cfg[p]
+               for p in typed.matches)
 
 
 def test_filter_on_a_folder_shows_its_content_and_folds(backend):

@@ -289,34 +289,48 @@ class _KeyReader(object):
         return None
 
     def _escape(self):
-        """Esc alone, Esc + arrow (Alt-arrow on some terminals), or a CSI sequence."""
+        """Esc alone, Alt + arrow (Esc + arrow), or a sequence the terminfo entry lacks."""
         self.stdscr.nodelay(1)
         try:
             nxt = self._get()
             if nxt is None:
                 return S.ESC
-            if nxt == self.curses.KEY_RIGHT:
-                return S.ALT_RIGHT
-            if nxt == self.curses.KEY_LEFT:
-                return S.ALT_LEFT
-            if nxt not in (u"[", u"O"):
-                self._queue.append(nxt)  # Esc, then a key typed quickly: both count
-                return S.ESC
-            seq = u""
-            while len(seq) < 8:
-                c = self._get()
-                if c is None or not isinstance(c, type(u"")):
-                    break
-                seq += c
-                if u"@" <= c <= u"~":
-                    break
-            if seq.endswith(u"C") and u";" in seq:
-                return S.ALT_RIGHT
-            if seq.endswith(u"D") and u";" in seq:
-                return S.ALT_LEFT
-            return None
+            if nxt == u"\x1b":  # Esc + an arrow that came as a sequence: Alt + arrow
+                nxt = self._get()
+                key = self._sequence() if nxt in (u"[", u"O") else self.codes.get(nxt)
+                return _ALT.get(key, S.ESC)
+            if nxt in (self.curses.KEY_RIGHT, self.curses.KEY_LEFT):
+                return _ALT[self.codes[nxt]]
+            if nxt in (u"[", u"O"):
+                return self._sequence()
+            self._queue.append(nxt)  # Esc, then a key typed quickly: both count
+            return S.ESC
         finally:
             self.stdscr.timeout(TICK_MS)
+
+    def _sequence(self):
+        """The rest of ``Esc [ ...`` / ``Esc O ...`` as a key name (None: unknown)."""
+        seq = u""
+        while len(seq) < 8:
+            c = self._get()
+            if c is None or not isinstance(c, type(u"")):
+                return None
+            seq += c
+            if u"@" <= c <= u"~" and c not in u"0123456789;":
+                break
+        params, final = seq[:-1], seq[-1:]
+        if final == u"~":
+            return _TILDE.get(params.split(u";")[0])
+        key = _FINAL.get(final)
+        if key is not None and params.split(u";")[-1:] in ([u"3"], [u"9"]):
+            return _ALT.get(key, key)  # modifier 3 (xterm) or 9: Alt
+        return key
+
+
+_FINAL = {u"A": S.UP, u"B": S.DOWN, u"C": S.RIGHT, u"D": S.LEFT, u"H": S.HOME, u"F": S.END}
+_TILDE = {u"1": S.HOME, u"7": S.HOME, u"4": S.END, u"8": S.END, u"5": S.PGUP, u"6": S.PGDN,
+          u"3": S.DELETE}
+_ALT = {S.RIGHT: S.ALT_RIGHT, S.LEFT: S.ALT_LEFT}
 
 
 def console_main():

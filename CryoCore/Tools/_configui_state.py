@@ -390,6 +390,8 @@ class UIState(object):
         self.filter_collapsed = set()
         if self.filter:
             self._match(self.matches if narrower else None)
+            if self.cursor_path not in self.matches:
+                self.cursor_path = None  # to the first match
         else:
             self.matches = set()
         self._rebuild()
