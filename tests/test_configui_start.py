@@ -82,3 +82,17 @@ def test_terminals_without_colour_or_unknown(backend, term, status, shows):
         assert b"Traceback" not in t.raw
     finally:
         t.close()
+
+
+@pytest.mark.smoke
+def test_ctrl_c_quits_quietly_terminal_restored(backend):
+    if backend.kind == "mysql":
+        pytest.skip("Ctrl-C does not depend on the backend")
+    term = Term([sys.executable, TOOL], backend.env(), cwd=ROOT)
+    try:
+        assert term.wait_raw(b"q quit"), term.raw
+        term.send("CTRL_C")
+        assert term.wait_exit() == 130
+        assert b"\x1b[?1049l" in term.raw and b"Traceback" not in term.raw
+    finally:
+        term.close()
