@@ -204,6 +204,10 @@ def test_keys_as_terminals_send_them(backend, term_name):
         assert term.wait_for(row(u"Big")), term.text()
         term.send(u"/p5x", "BACKSPACE")
         assert term.wait_for(u"/p5   (10 matches)"), term.text()
+        term.send("ENTER", "ENTER", "CTRL_U", u"x", "ENTER")
+        assert term.wait_for(u"(y/n)"), term.text()
+        term.send(b"\x1b\x1b")  # Esc Esc at once: back to the edit, then cancel it
+        assert term.wait_for(u"Edit cancelled"), term.text()
         term.send("ESC", u"q")
         assert term.wait_exit() == 0
     finally:

@@ -241,6 +241,7 @@ class _KeyReader(object):
                       u"\x15": S.CTRL_U}
         self._pending = b""
         self._queue = []  # a key read after Esc that was not part of a sequence
+        self._names = []  # a key name decoded after Esc Esc that was no arrow
 
     def _get(self):
         """One key: an int (function key), text (a character) or None (no key yet)."""
@@ -267,6 +268,8 @@ class _KeyReader(object):
         return text
 
     def read(self):
+        if self._names:
+            return self._names.pop(0)
         key = self._get()
         if key is None:
             return None
@@ -296,9 +299,19 @@ class _KeyReader(object):
             if nxt is None:
                 return S.ESC
             if nxt == u"\x1b":  # Esc + an arrow that came as a sequence: Alt + arrow
-                nxt = self._get()
-                key = self._sequence() if nxt in (u"[", u"O") else self.codes.get(nxt)
-                return _ALT.get(key, S.ESC)
+                after = self._get()
+                if after in (u"[", u"O"):
+                    key = self._sequence()
+                elif isinstance(after, int):
+                    key = self.codes.get(after)
+                else:  # Esc Esc (after is None) or Esc Esc + a key: each counts
+                    self._queue.extend([u"\x1b"] + ([after] if after is not None else []))
+                    return S.ESC
+                if key in _ALT:
+                    return _ALT[key]
+                if key is not None:
+                    self._names.append(key)
+                return S.ESC
             if nxt in (self.curses.KEY_RIGHT, self.curses.KEY_LEFT):
                 return _ALT[self.codes[nxt]]
             if nxt in (u"[", u"O"):
@@ -316,7 +329,7 @@ class _KeyReader(object):
             if c is None or not isinstance(c, type(u"")):
                 return None
             seq += c
-            if u"@" <= c <= u"~" and c not in u"0123456789;":
+            if u"@" <= c <= u"~":  # the final character
                 break
         params, final = seq[:-1], seq[-1:]
         if final == u"~":
