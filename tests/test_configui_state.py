@@ -141,6 +141,18 @@ def test_filter_on_name_or_value_as_you_type(backend):
     assert state.mode == S.BROWSE and state.rows == [u"Instruments", u"System"]
 
 
+def test_filter_follows_values_changed_elsewhere(backend):
+    cfg = seed()
+    state = S.UIState(cfg)
+    press(state, u"/", u"cryo", ENTER)
+    assert state.rows[-1] == u"System.SystemControl.default_user"
+    cfg[u"System.SystemControl.default_user"] = u"root"
+    cfg[u"Instruments.Camera.name"] = u"cryocam"
+    state.refresh()
+    assert state.rows == [u"Instruments", u"Instruments.Camera", u"Instruments.Camera.name"]
+    assert state.current().path == u"Instruments.Camera.name"
+
+
 def test_filter_typed_or_set_at_once_matches_the_same(backend):
     """Typing narrows the previous matches; the result equals a fresh filter."""
     cfg = API.get_config()

@@ -86,9 +86,10 @@ class Tree(object):
                 self.changed.append(param.path)
             entries[param.path] = entry
         self.params = sum(1 for e in entries.values() if e.datatype != "folder")
-        if old is not None and len(entries) == len(old_entries) and all(
-                p in old_entries for p in self.changed):
-            self.roots = old.roots  # the same paths: the shape is the same
+        self.same_shape = old is not None and len(entries) == len(old_entries) and all(
+            p in old_entries for p in self.changed)
+        if self.same_shape:
+            self.roots = old.roots  # the same paths: the same tree
             for path in self.changed:
                 entries[path].children = old_entries[path].children
             return
@@ -162,8 +163,12 @@ class UIState(object):
                     self._say(u"Changed elsewhere to %s while you edit: Enter saves yours, "
                               u"Esc keeps it" % entry.text, True)
         if self.filter:
+            before = self.matches
             self._match()
-        self._rebuild()
+            if self.matches != before or not self.tree.same_shape:
+                self._rebuild()
+        elif not self.tree.same_shape:
+            self._rebuild()  # (only values changed: the same rows)
         return True
 
     def _mark_changes(self, old, new):
