@@ -14,6 +14,7 @@ from CryoCore import API
 from _pty_term import Term
 
 pytest.importorskip("pyte")
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")
 
@@ -96,9 +97,8 @@ def test_change_elsewhere_appears_within_a_second_cursor_stays(backend, ui):
     assert term.wait_exit() == 0
 
 
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_small_terminal_says_so_and_resizing_recovers(backend, ui):
-    if backend.kind == "mysql":
-        pytest.skip("the terminal size does not depend on the backend")
     term = ui(cols=60, rows=20)
     assert term.wait_for(u"Terminal too small: 60x20"), term.text()
     assert u"at least 80x24" in term.text()
@@ -110,9 +110,8 @@ def test_small_terminal_says_so_and_resizing_recovers(backend, ui):
     assert term.wait_exit() == 0
 
 
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_ctrl_c_ends_quietly_and_restores_the_terminal(backend, ui):
-    if backend.kind == "mysql":
-        pytest.skip("Ctrl-C does not depend on the backend")
     term = ui("--bw")
     assert term.wait_for(u"version default"), term.text()
     term.send("CTRL_C")
@@ -164,9 +163,8 @@ def test_database_stops_while_open_message_not_crash(tmp_path):
         server.destroy()
 
 
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_sigterm_restores_the_terminal(backend, ui):
-    if backend.kind == "mysql":
-        pytest.skip("signals do not depend on the backend")
     import signal
     term = ui()
     assert term.wait_for(u"version default"), term.text()
@@ -175,11 +173,10 @@ def test_sigterm_restores_the_terminal(backend, ui):
     assert b"\x1b[?1049l" in term.raw and b"Traceback" not in term.raw
 
 
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 @pytest.mark.parametrize("term_name", ["xterm-256color", "vt100"])
 def test_keys_as_terminals_send_them(backend, term_name):
     """Pages, Home/End, Backspace, Alt-arrows as terminfo keys, as Esc+arrow and as CSI text."""
-    if backend.kind == "mysql":
-        pytest.skip("key decoding does not depend on the backend")
     cfg = API.get_config()
     for i in range(60):
         cfg["Big.p%02d" % i] = i

@@ -13,6 +13,7 @@ from CryoCore import API
 
 from _pty_term import Term
 
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")
 
@@ -69,9 +70,8 @@ def test_without_a_terminal_one_error_line(backend):
     ("nosuchterm", 1, b"Error: cannot use terminal 'nosuchterm': "),
     ("dumb", 1, b"Error: terminal 'dumb' cannot place the cursor"),
 ])
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_terminals_without_colour_or_unknown(backend, term, status, shows):
-    if backend.kind == "mysql":
-        pytest.skip("the terminal does not depend on the backend")
     t = Term([sys.executable, TOOL], backend.env(), cwd=ROOT, term=term)
     try:
         assert t.wait_raw(shows), t.raw
@@ -84,10 +84,9 @@ def test_terminals_without_colour_or_unknown(backend, term, status, shows):
         t.close()
 
 
+@SQLITE_ONLY  # (what it checks does not depend on the backend)
 @pytest.mark.smoke
 def test_ctrl_c_quits_quietly_terminal_restored(backend):
-    if backend.kind == "mysql":
-        pytest.skip("Ctrl-C does not depend on the backend")
     term = Term([sys.executable, TOOL], backend.env(), cwd=ROOT)
     try:
         assert term.wait_raw(b"q quit"), term.raw
