@@ -413,3 +413,28 @@ def test_version_flag_and_errors_in_process(backend, capsys):
     assert _common.run(ConfigUI.main, []) == 1  # pytest's stdin is no terminal
     assert capsys.readouterr().err == (u"Error: ConfigUI needs a terminal "
                                        u"(use ConfigTool.py for scripts)\n")
+
+
+@pytest.mark.smoke
+def test_reports_while_curses_owns_the_screen(backend):
+    """stderr (the config poller's reports) goes to the message line, and again after."""
+    class Stream(object):
+        encoding = "utf-8"
+
+        def __init__(self):
+            self.written = []
+
+        def write(self, data):
+            self.written.append(data)
+
+    state = S.UIState(seed())
+    real = Stream()
+    reports = ConfigUI._Reports(state, real)
+    reports.write(u"CryoCore: config poller: nede \u00f8\n")
+    state.refresh()
+    assert state.message == u"CryoCore: config poller: nede \u00f8" and state.message_error
+    assert real.written == []
+    reports.replay()
+    expected = u"CryoCore: config poller: nede \u00f8\n"
+    assert real.written == [expected if not isinstance(real.written[0], bytes)
+                            else expected.encode("utf-8")]

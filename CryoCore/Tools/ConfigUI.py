@@ -123,10 +123,15 @@ def _terminate(signum, frame):
 
 
 class _Reports(object):
-    """stderr while curses owns the screen: reports (config poller) go to the message line."""
+    """stderr while curses owns the screen: reports (config poller) go to the message line,
+    and are repeated on the real stderr once the terminal is restored."""
+    encoding = "utf-8"
 
     def __init__(self, state, real):
         self.state, self.real, self.lines = state, real, []
+
+    def isatty(self):
+        return False
 
     def write(self, text):
         text = to_text(text)
@@ -139,7 +144,10 @@ class _Reports(object):
 
     def replay(self):
         for line in self.lines:
-            self.real.write(line + "\n")
+            line += u"\n"
+            if PY2:  # 2.7's stderr takes bytes
+                line = line.encode(getattr(self.real, "encoding", None) or "utf-8", "replace")
+            self.real.write(line)
 
 
 # -- the curses loop -------------------------------------------------------------------
