@@ -336,7 +336,9 @@ def test_help_and_quit(backend):
     state = S.UIState(seed())
     press(state, u"?")
     assert state.mode == S.HELP
-    assert any(u"toggle a boolean" in line for line in R.render(state, 80, 24).text())
+    lines = R.render(state, 80, 24).text()
+    assert any(u"toggle a boolean" in line for line in lines)
+    assert not any(line.rstrip().endswith(R.MORE) for line in lines)  # nothing cut
     press(state, u"q")  # any key closes the help, q included
     assert state.mode == S.BROWSE and not state.quit
     press(state, u"q")

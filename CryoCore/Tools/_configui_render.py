@@ -28,12 +28,13 @@ HELP = [
     u"Alt-Right / Alt-Left (* / -)   open / close a folder and everything under it",
     u"Enter                          edit a value (Enter saves, Esc cancels);",
     u"                               on a folder: open or close it",
-    u"/                              filter on name or value as you type (Esc clears)",
+    u"/                              filter on names and values (Esc clears)",
     u"t                              toggle a boolean",
     u"q                              quit",
     u"",
-    u"Values are type-checked when saved; on a mismatch ConfigUI offers to change the",
-    u"type.  Changes made by other programs show within a second.",
+    u"Values are type-checked when saved; on a mismatch ConfigUI offers to",
+    u"change the type.  Changes made by other programs show within a second,",
+    u"highlighted for a few seconds.",
 ]
 
 
