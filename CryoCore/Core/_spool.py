@@ -373,10 +373,11 @@ class OrphanFinder(object):
             return None
         header = spool.header
         settings = settings_for(header)
+        if settings is None:  # another database (other settings): left, quietly, for its users
+            self._unusable.add(path)
+            spool.close()
+            return None
         try:
-            if settings is None:
-                raise LookupError("it is for %s, which this program's settings do not name: "
-                                  "left for a program that has them" % header.get("db"))
             key = fingerprint(settings)
             if key not in self._dbs:
                 self._dbs[key] = mysql("CryoCore-replay", config=settings)

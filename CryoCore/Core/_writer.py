@@ -134,7 +134,7 @@ class BackgroundWriter(object):
         self.last_error = None
         self._reported_drop = 0
         self._loss_reported_at = 0.0
-        self._ever_spooled = False
+        self._troubled = False  # the database was away: report the CryoCore channel
         self._health_key = None
         self._health_at = 0.0
         self._stop_deadline = None
@@ -305,7 +305,6 @@ class BackgroundWriter(object):
             return self._spool_failed(lane, e)
         self.failed += bad
         lane.spooled += take - bad
-        self._ever_spooled = True
         for entry in entries[:take]:
             self._out_bytes += entry[2]
             entry[2] = 0
@@ -514,6 +513,7 @@ class BackgroundWriter(object):
 
     def _went_down(self, lane, e, replay):
         lane.sink.db.close()  # a timed-out connection may be out of step: never reuse it
+        self._troubled = True
         with self._lock:
             what = "unreachable" if is_connection_error(e) else "refused rows"
             self._note_error("%s %s, will retry: %s" % (lane.sink.db.describe(), what, e))
@@ -606,7 +606,7 @@ class BackgroundWriter(object):
         """After the database took rows: report queued/spooled/dropped/last error if changed."""
         if self.health_reporter is None:
             return
-        if not (self.dropped or self.failed or self._ever_spooled):
+        if not (self.dropped or self.failed or self._troubled):
             return
         now = time.time()
         if now - self._health_at < HEALTH_INTERVAL:
