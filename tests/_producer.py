@@ -1,8 +1,7 @@
 """A producer process for the outage tests: status and log rows through the shared writer.
 
-Log rows come from ``API.get_log("outage")`` (message ``m<k>``); status rows
-from a sink shaped like the Status service's (channel/parameter ids resolved
-in ``prepare``) into the real tables.  Run as a script::
+Status rows come from ``API.get_status("outage")["k"] = k``, log rows from
+``API.get_log("outage").info("m%d", k)``.  Run as a script::
 
     python tests/_producer.py RATE SECONDS OUTFILE [GRACE]
 
@@ -20,63 +19,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from CryoCore.Core import InternalDB, _runtime, _schema  # noqa: E402
-from CryoCore.Core._writer import Sink  # noqa: E402
-
-STATUS_COLUMNS = ("timestamp", "paramid", "chanid", "value", "expires")
-LOG_COLUMNS = ("message", "level", "time", "msecs", "line", "func", "module", "logger")
-
-
-class StatusLikeSink(Sink):
-    """Items ``(channel, parameter, value, timestamp, expires)``; ids resolved in prepare."""
-
-    def __init__(self, db):
-        Sink.__init__(self, db, "status", STATUS_COLUMNS)
-        self._ids = {}
-
-    def _ids_of(self, channel, name):
-        key = (channel, name)
-        if key not in self._ids:
-            db = self.db
-            db._execute("INSERT IGNORE INTO status_channel (name) VALUES (%s)", (channel,))
-            chanid = db._execute("SELECT chanid FROM status_channel WHERE name = %s",
-                                 (channel,)).fetchone()[0]
-            db._execute("INSERT IGNORE INTO status_parameter (name, chanid) VALUES (%s, %s)",
-                        (name, chanid))
-            paramid = db._execute("SELECT paramid FROM status_parameter WHERE chanid = %s AND "
-                                  "name = %s", (chanid, name)).fetchone()[0]
-            self._ids[key] = (paramid, chanid)
-        return self._ids[key]
-
-    def prepare(self, items):
-        rows = []
-        for channel, name, value, timestamp, expires in items:
-            paramid, chanid = self._ids_of(channel, name)
-            rows.append((timestamp, paramid, chanid, value, expires))
-        return rows
-
-
-class LogLikeSink(Sink):
-    """Items are log rows as they are stored."""
-
-    def __init__(self, db):
-        Sink.__init__(self, db, "log", LOG_COLUMNS)
-
-
-def sinks():
-    status_db = InternalDB.connect("producer-status", "status")
-    log_db = InternalDB.connect("producer-log", "log")
-    _schema.ensure(status_db, "status")
-    _schema.ensure(log_db, "log")
-    return StatusLikeSink(status_db), LogLikeSink(log_db)
+from CryoCore.Core import _runtime  # noqa: E402
 
 
 def run(rate, seconds, outfile, grace):
     from CryoCore import API
-    status = sinks()[0]
-    log = API.get_log("outage")  # the Log service: rows through the shared writer
+    status = API.get_status("outage")  # the Status and Log services, through the shared writer
+    log = API.get_log("outage")
+    status["ready"] = 1  # set up (tables, ids) before the clock starts
+    log.info("ready")
     writer = _runtime.writer()
-    put = writer.put
+    assert writer.flush(30)
     clock = time.perf_counter if hasattr(time, "perf_counter") else time.time
     times, durations = [], []
     print("ready", time.time())
@@ -89,7 +42,7 @@ def run(rate, seconds, outfile, grace):
             time.sleep(pause)
         now = time.time()
         t0 = clock()
-        put(status, ("outage", "k", str(k), now, None), 64)
+        status["k"] = k
         t1 = clock()
         log.info("m%d", k)
         t2 = clock()
@@ -107,6 +60,5 @@ def run(rate, seconds, outfile, grace):
 
 
 if __name__ == "__main__":
-    import _producer  # the sinks' module must be importable by the process that replays
-    _producer.run(float(sys.argv[1]), float(sys.argv[2]), sys.argv[3],
+    run(float(sys.argv[1]), float(sys.argv[2]), sys.argv[3],
         float(sys.argv[4]) if len(sys.argv) > 4 else 30.0)

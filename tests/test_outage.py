@@ -78,13 +78,15 @@ class Setup(object):
 
     def assert_all_arrived(self, n):
         """Rows 0..n-1 of status and log, each once, in the order they were handed over."""
-        status = [int(r[0]) for r in self.rows(
-            "SELECT s.value FROM status s JOIN status_channel c ON s.chanid = c.chanid "
-            "WHERE c.name = 'outage' ORDER BY s.id")]
+        status = self.status_ks()
         log = self.log_ks()
         assert status == list(range(n)), _gaps(status, n)
         assert log == list(range(n)), _gaps(log, n)
-        assert self.rows("SELECT COUNT(*) FROM log WHERE cc_seq IS NULL")[0][0] == 0
+        # every row carries its producer's sequence number
+        assert self.rows("SELECT COUNT(*) FROM log WHERE cc_seq IS NULL") == [(0,)]
+        assert self.rows("SELECT COUNT(*) FROM status s JOIN status_channel c ON "
+                         "s.chanid = c.chanid WHERE c.name = 'outage' AND s.cc_seq IS NULL"
+                         ) == [(0,)]
         left = [n for n in os.listdir(self.spool_dir) if n.endswith(".spool")] \
             if os.path.isdir(self.spool_dir) else []
         assert left == []
@@ -92,7 +94,14 @@ class Setup(object):
     def log_ks(self):
         """k of each ``m<k>`` row of the producers' logger, in id order."""
         return [int(r[0][1:]) for r in self.rows(
-            "SELECT message FROM log WHERE logger = 'outage' ORDER BY id")]
+            "SELECT message FROM log WHERE logger = 'outage' ORDER BY id") if r[0] != "ready"]
+
+    def status_ks(self):
+        """Values of the producers' status parameter ``outage.k``, in id order."""
+        return [int(r[0]) for r in self.rows(
+            "SELECT s.value FROM status s JOIN status_channel c ON s.chanid = c.chanid "
+            "JOIN status_parameter p ON s.paramid = p.paramid "
+            "WHERE c.name = 'outage' AND p.name = 'k' ORDER BY s.id")]
 
     def calls(self):
         with open(self.out) as f:
@@ -207,9 +216,7 @@ def test_killed_producer_loses_at_most_its_last_half_second(setup):
     _replay(setup)
     handed = [k for k, t in _handed_over(out) if t < killed - 0.5]
     assert handed[-1] > 1000
-    status = [int(r[0]) for r in setup.rows(
-        "SELECT s.value FROM status s JOIN status_channel c ON s.chanid = c.chanid "
-        "WHERE c.name = 'outage' ORDER BY s.id")]
+    status = setup.status_ks()
     log = setup.log_ks()
     for got in (status, log):
         assert got == list(range(len(got))), _gaps(got, len(got))  # in order, none twice
@@ -236,26 +243,24 @@ def test_paused_server_does_not_stop_the_producer(setup):
 def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup, monkeypatch):
     """API.shutdown() gives up after shutdown_grace_period; the next start stores the rest."""
     from CryoCore import API
-    from CryoCore.Core import _runtime
-    import _producer
     monkeypatch.setenv("CRYOCORE_CONFIG", setup.settings_file)
     monkeypatch.setattr(API, "shutdown_grace_period", 1.0)
-    status, log = _producer.sinks()
-    w = _runtime.writer()
+    status, log = API.get_status("outage"), API.get_log("outage")
     for k in range(500):
-        w.put(status, ("outage", "k", str(k), time.time(), None))
-        w.put(log, ("m%d" % k, 20, time.time(), 0.0, k, "t", "test", "outage"))
-    assert w.flush(10)
+        status["k"] = k
+        log.info("m%d", k)
+    from CryoCore.Core import _runtime
+    assert _runtime.writer().flush(10)
     setup.server.stop()
     for k in range(500, 1000):
-        w.put(status, ("outage", "k", str(k), time.time(), None))
-        w.put(log, ("m%d" % k, 20, time.time(), 0.0, k, "t", "test", "outage"))
+        status["k"] = k
+        log.info("m%d", k)
     start = time.time()
     API.shutdown()
     assert time.time() - start < 1.0 + 0.5
     assert len([n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")]) == 2
     setup.server.start()
     API.reset()
-    _runtime.replay_spools()
+    API.get_log("next").info("started")  # the next start: a library user
     API.shutdown()
     setup.assert_all_arrived(1000)

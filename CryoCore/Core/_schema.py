@@ -216,6 +216,18 @@ def has_sequence_columns(db, table):
         return False
 
 
+def has_table(db, table):
+    """Whether `table` exists (a connection error propagates)."""
+    from ._exceptions import DatabaseError
+    try:
+        db._execute("SELECT 1 FROM %s WHERE 1=0" % table)
+        return True
+    except DatabaseError as e:
+        if getattr(e, "connection_error", False):
+            raise
+        return False
+
+
 def add_sequence_columns(db, table):
     """Add the nullable sequence columns and their index to `table` if missing.
 

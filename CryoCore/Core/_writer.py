@@ -528,12 +528,17 @@ class BackgroundWriter(object):
             self._spool_locked(lane)
 
     def _check_sequenced(self, lane):
+        """Whether the lane's rows get the sequence columns (asked again while its table
+        does not exist: prepare() may create it)."""
         if lane.sequenced is None:
             sink = lane.sink
-            wanted = sink.sequenced
-            if wanted is None:
-                wanted = _schema.has_sequence_columns(sink.db, sink.table)
-            lane.sequenced = bool(wanted)
+            if sink.sequenced is not None:
+                lane.sequenced = bool(sink.sequenced)
+            elif _schema.has_sequence_columns(sink.db, sink.table):
+                lane.sequenced = True
+            elif _schema.has_table(sink.db, sink.table):
+                lane.sequenced = False
+        return lane.sequenced
 
     def _not_yet_stored(self, lane, entries):
         """Drop entries whose (producer, seq) is in the table already (a replay after a crash)."""
@@ -577,6 +582,8 @@ class BackgroundWriter(object):
         sink = lane.sink
         items = [e[1] for e in entries]
         rows = sink.prepare(items)
+        if lane.sequenced is None:
+            self._check_sequenced(lane)
         with sink.db._transaction():
             if lane.sequenced and len(rows) == len(items):
                 sink._seqs = (lane.producer, [e[0] for e in entries])
