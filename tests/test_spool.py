@@ -73,6 +73,8 @@ def test_rows_wait_in_the_spool_while_the_table_is_locked(backend, tmp_path):
             w.put(sink, (i, "v%d" % i))
         wait_for(lambda: w.stats()["spooled"] == 200, 5)
         assert w.stats()["queued"] == 0 and len(spool_files(spool)) == 1
+        mode = os.stat(os.path.join(spool, spool_files(spool)[0])).st_mode & 0o777
+        assert mode == 0o600  # log messages and values are the user's only
         assert not w.flush(0.1)
     assert w.flush(20), w.stats()
     assert keys(sink) == list(range(200))

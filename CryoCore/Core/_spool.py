@@ -162,7 +162,7 @@ class SpoolFile(object):
     def create(cls, directory, header):
         """A new file for `header`, locked before it becomes visible to scanners."""
         if not os.path.isdir(directory):
-            os.makedirs(directory)
+            os.makedirs(directory, 0o700)  # log messages and values: the user's only
         name = "%s-%d-%x-%s" % (socket.gethostname().split(".")[0] or "host", os.getpid(),
                                 header["producer"], header["table"])
         tmp = os.path.join(directory, "." + name + ".tmp")
@@ -171,7 +171,7 @@ class SpoolFile(object):
         while os.path.exists(path):
             n += 1
             path = os.path.join(directory, "%s-%d%s" % (name, n, SUFFIX))
-        f = open(tmp, "w+b")
+        f = os.fdopen(os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600), "w+b")
         _lock(f)
         head = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n"
         f.write(head)
