@@ -204,7 +204,7 @@ class mysql(object):
         args = self._mysql_args()
         try:
             try:
-                return driver.connect(**args)
+                return self._with_timeout(driver.connect(**args))
             except driver.errors.ProgrammingError as e:
                 if getattr(e, "errno", None) != 1049:  # unknown database: create it
                     raise
@@ -215,11 +215,20 @@ class mysql(object):
                             % name.replace("`", "``"))
                 cur.execute("USE `%s`" % name.replace("`", "``"))
                 cur.close()
-                return conn
+                return self._with_timeout(conn)
         except driver.errors.Error as e:
             err = DatabaseError("cannot connect to %s: %s" % (self.describe(), _one_line(e)))
             err.connection_error = True
             raise err
+
+    def _with_timeout(self, conn):
+        """Older drivers (no read_timeout option, e.g. 8.0.23 on 2.7) drop the socket
+        timeout after connecting: put it back, so a hung server cannot hang us."""
+        if not _driver_has("read_timeout"):
+            sock = getattr(conn, "_socket", None)
+            if sock is not None and hasattr(sock, "set_connection_timeout"):
+                sock.set_connection_timeout(self.timeout)
+        return conn
 
     def _connection(self):
         if self._pid != os.getpid():  # forked: never share the parent's socket
