@@ -200,6 +200,7 @@ def _try_sequence_columns(db, table):
 #: stores a row twice.  Rows written by other programs (the original's tools) leave them NULL.
 SEQ_COLUMNS = ("cc_producer", "cc_seq")
 SEQUENCED_TABLES = ("status", "status2d", "log")
+MIGRATION_TIMEOUT = 3600  # seconds an ALTER that builds the index may take on a big table
 # MariaDB/MySQL errors meaning "this ALGORITHM/LOCK is not possible here": try the next one.
 _ALGORITHM_REFUSED = (1845, 1846, 1235, 1064)
 
@@ -247,12 +248,24 @@ def add_sequence_columns(db, table):
         db._execute("CREATE INDEX IF NOT EXISTS %s_cc_seq ON %s(cc_producer, cc_seq)"
                     % (table, table))
         return
-    if not has_sequence_columns(db, table):
-        _alter(db, table, "ADD COLUMN cc_producer BIGINT NULL, ADD COLUMN cc_seq BIGINT NULL",
-               (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
-    if not db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_seq'" % table).fetchall():
-        _alter(db, table, "ADD INDEX cc_seq (cc_producer, cc_seq)",
-               (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
+    has_columns = has_sequence_columns(db, table)
+    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_seq'"
+                                 % table).fetchall())
+    if has_columns and has_index:
+        return
+    # Building the index reads every row of a big table: more than db_timeout allows.
+    from .InternalDB import mysql
+    slow = mysql(db.name + "-migrate", config=dict(db.settings, db_timeout=MIGRATION_TIMEOUT))
+    try:
+        if not has_columns:
+            _alter(slow, table,
+                   "ADD COLUMN cc_producer BIGINT NULL, ADD COLUMN cc_seq BIGINT NULL",
+                   (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
+        if not has_index:
+            _alter(slow, table, "ADD INDEX cc_seq (cc_producer, cc_seq)",
+                   (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
+    finally:
+        slow.close()
 
 
 def _alter(db, table, change, algorithms):

@@ -314,7 +314,8 @@ class BackgroundWriter(object):
         return take == len(entries)
 
     def _spool_failed(self, lane, e):
-        self._note_error("cannot spool rows for %s in %s: %s" % (lane.sink.name, self.spool_dir, e))
+        self._note_error("cannot spool rows for %s in %s: %s"
+                         % (lane.sink.name, self.spool_dir, e))
         return False
 
     def _spool_room(self, lane):
