@@ -237,7 +237,7 @@ def test_paused_server_does_not_stop_the_producer(setup):
     setup.assert_all_arrived(int(rate * seconds))
     calls = setup.calls()
     assert calls["t"][-1] - calls["t"][0] < seconds + 0.5  # it kept its pace
-    assert max(calls["dt"]) < 0.05
+    assert max(calls["dt"]) < 0.25  # never a database wait (db_timeout is 2 s)
 
 
 def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup, monkeypatch):
