@@ -174,7 +174,6 @@ def test_stopped_server_loses_nothing_and_the_caller_does_not_notice(setup):
           % (_median(healthy) * 1e6, _median(outage) * 1e6, ratio))
     assert ratio < 2.0, "p99 healthy %s us, during the outage %s us" % (
         _us(healthy), _us(outage))
-    print("healthy", _us(healthy)); print("outage", _us(outage))
     assert max(calls["dt"]) < 0.25  # never a database wait (db_timeout is 2 s)
     channel = dict(setup.rows(
         "SELECT p.name, s.value FROM status s JOIN status_parameter p ON s.paramid = p.paramid "
