@@ -250,3 +250,37 @@ def test_spool_lines_round_trip_plain_values(tmp_path):
         def __str__(self):
             return "odd"
     assert _spool.decode(_spool.encode(1, (Odd(),))) == (1, (u"odd",))  # as status stores it
+
+
+def test_status_values_left_at_shutdown_are_stored_by_the_next_start(tmp_path, monkeypatch):
+    """API level, 1-D and 2-D status and a log line: spooled at shutdown, stored next start."""
+    from CryoCore import API
+    from conftest import write_settings
+    db_path = str(tmp_path / "cc.db")
+    settings = {"db_type": "sqlite", "db_path": db_path, "db_timeout": 0.3,
+                "spool_dir": str(tmp_path / "spool")}
+    monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))
+    monkeypatch.setattr(API, "shutdown_grace_period", 0.5)
+    API.reset()
+    lock = sqlite3.connect(db_path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # nobody else can write: not even create the tables
+    status = API.get_status("Spooled")
+    status["n"] = 41
+    status["n"] = 42
+    status.new2d("grid", (2, 2)).set_value((1, 1), 9)
+    API.get_log("Spooled").warning("kept")
+    API.shutdown()
+    lock.execute("ROLLBACK")
+    lock.close()
+    assert len(spool_files(settings["spool_dir"])) == 3
+    API.reset()
+    API.get_log("Next").info("started")  # the next start of a library user
+    API.shutdown()
+    db = InternalDB.mysql("check", config=settings)
+    assert [r[0] for r in db._execute("SELECT value FROM status s JOIN status_parameter p "
+                                      "ON s.paramid = p.paramid WHERE p.name = 'n' "
+                                      "ORDER BY s.id").fetchall()] == ["41", "42"]
+    assert db._execute("SELECT posx, posy, value FROM status2d").fetchall() == [(1, 1, 9)]
+    assert db._execute("SELECT message FROM log WHERE logger = 'Spooled'").fetchall() == \
+        [("kept",)]
+    assert spool_files(settings["spool_dir"]) == []
