@@ -252,6 +252,7 @@ def test_spool_lines_round_trip_plain_values(tmp_path):
     assert _spool.decode(_spool.encode(1, (Odd(),))) == (1, (u"odd",))  # as status stores it
 
 
+@pytest.mark.smoke
 def test_status_values_left_at_shutdown_are_stored_by_the_next_start(tmp_path, monkeypatch):
     """API level, 1-D and 2-D status and a log line: spooled at shutdown, stored next start."""
     from CryoCore import API
