@@ -50,6 +50,7 @@ class PrivateMariaDB(object):
              "--port=%d" % self.port, "--bind-address=127.0.0.1", "--socket=" + self.socket,
              "--skip-grant-tables", "--innodb-buffer-pool-size=32M",
              "--innodb-log-file-size=16M", "--skip-log-bin",
+             "--tmpdir=" + self._tmpdir(),  # its own: never shares /tmp's temp tables
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid")] + self.extra_args,
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "err.log"), "ab"))
         deadline = time.time() + timeout
@@ -62,6 +63,12 @@ class PrivateMariaDB(object):
             except (socket.error, OSError):
                 time.sleep(0.1)
         raise RuntimeError("private mariadbd did not start within %ss" % timeout)
+
+    def _tmpdir(self):
+        path = os.path.join(self.dir, "tmp")
+        if not os.path.isdir(path):
+            os.makedirs(path)
+        return path
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
