@@ -9,14 +9,15 @@ compares ``COUNT(*)``/``SUM(id)`` per version to see deletions.
 """
 from __future__ import absolute_import, division, print_function
 
+import contextlib
 import datetime
 import threading
 import time
 
-from . import InternalDB, _runtime, _schema
+from . import InternalDB, _config_lkg, _runtime, _schema
 from . import _config_types as T
 from ._compat import to_text
-from ._exceptions import (ConfigValueError, IntegrityException,
+from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
                           NoSuchParameterException, NoSuchVersionException,
                           VersionAlreadyExistsException)
 
@@ -69,6 +70,8 @@ class VersionCache(object):
         self.idsum = 0
         self.max_lm = None
         self.generation = 0  # bumped on every change (ConfigUI redraws on it)
+        self.from_copy = None  # path of the last-known-good copy while serving it
+        self.pending = []    # set_default calls made while serving a copy
 
     def _rebuild(self):
         children = {}
@@ -116,8 +119,16 @@ class Store(object):
 
     def __init__(self, db_cfg=None, name="Config"):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
-        _schema.ensure(self.db, "config")
         self._lock = threading.RLock()
+        self._schema_ok = False
+        self._saved = {}        # version name -> generation of its last-known-good copy
+        self._save_error = None
+        self._local_id = 0      # ids (negative) of set_default nodes made while offline
+        try:
+            self._ensure_schema()
+        except DatabaseError as e:  # unreachable: load_version may serve a saved copy
+            if not _unreachable(e):
+                raise
         self.versions = {}      # name -> VersionCache
         self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
         self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
@@ -128,15 +139,43 @@ class Store(object):
         self._poll_error = None
         _runtime.on_shutdown("config", self.stop)
 
-    # -- loading (the hook for start-up without the database) ------------------
+    # -- loading (and start-up without the database) ------------------------------
+    def _ensure_schema(self):
+        if not self._schema_ok:
+            _schema.ensure(self.db, "config")
+            self._schema_ok = True
+
+    @contextlib.contextmanager
+    def _reaching(self, doing=None):
+        """Turn "database unreachable" errors into one clear message."""
+        try:
+            yield
+        except DatabaseError as e:
+            if _unreachable(e):
+                raise _config_lkg.unreachable(self.db, e, doing)
+            raise
+
     def load_version(self, name, create=True):
         """Load version `name`'s whole tree from the database into the cache.
 
-        This is the one place a version is read in full: the outage work saves a
-        last-known-good copy after it succeeds and reads that copy when the
-        database is unreachable at start-up.
+        This is the one place a version is read in full.  A last-known-good copy
+        is saved after it succeeds; when the database is unreachable the copy is
+        served instead, until the poller finds the database again.
         """
+        try:
+            vc, events = self._load_live(name, create, fire_new=False)
+        except DatabaseError as e:
+            if not _unreachable(e):
+                raise
+            vc, events = self._load_copy(name, e), []
+        self._start()
+        self._fire(events)
+        self.save_copies()
+        return vc
+
+    def _load_live(self, name, create, fire_new):
         with self._lock:
+            self._ensure_schema()
             vc = self.versions.get(name) or VersionCache(name)
             row = self._version_row(name)
             if row is None:
@@ -144,12 +183,60 @@ class Store(object):
                     raise NoSuchVersionException("no such version %s" % T.show(name))
                 self._insert_version(name)
                 row = self._version_row(name)
+            if vc.nodes and vc.id != row[0]:  # a copy of another incarnation: ids differ
+                self._apply(vc, [], full=True, fire_new=False)
+                vc.max_lm = None
             vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
-            events = self._apply(vc, self._rows(vc.id), full=True, fire_new=False)
+            events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
+            was_copy, vc.from_copy = vc.from_copy, None
             self.versions[name] = vc
-        self._start()
-        self._fire(events)
+            pending, vc.pending = vc.pending, []
+        if was_copy:
+            self._saved.pop(name, None)
+            _config_lkg.announce_live(self.db, name)
+        for path, value, datatype in pending:  # set_default calls made while offline
+            events += self.set(vc, path, value, datatype=datatype, create=True,
+                               only_missing=True, _fire=False) or []
+        return vc, events
+
+    def _load_copy(self, name, error):
+        """Serve the last-known-good copy of `name` (re-raise `error` clearly if none)."""
+        copy = _config_lkg.load(self.db.settings, name) if _config_lkg.serve_copies else None
+        if copy is None:
+            raise _config_lkg.unreachable(self.db, error)
+        with self._lock:
+            vc = self.versions.get(name)
+            if vc is not None and vc.id is not None:
+                return vc
+            vc = VersionCache(name)
+            v = copy["version"]
+            vc.id, vc.device, vc.comment = v.get("id"), v.get("device"), v.get("comment")
+            self._apply(vc, copy["rows"], full=True, fire_new=False)
+            vc.from_copy = copy["path"]
+            self.versions[name] = vc
+        _config_lkg.announce_copy(self.db, name, copy, error)
         return vc
+
+    @property
+    def offline(self):
+        """Whether some version is served from its last-known-good copy."""
+        return any(vc.from_copy for vc in list(self.versions.values()))
+
+    def save_copies(self):
+        """Write the last-known-good copy of every live version that changed since."""
+        for vc in list(self.versions.values()):
+            generation = vc.generation
+            if vc.id is None or vc.from_copy or self._saved.get(vc.name) == generation:
+                continue
+            try:
+                _config_lkg.save(self.db.settings, vc)
+            except (IOError, OSError, ValueError) as e:  # never break a program over a copy
+                msg = _describe(e)
+                if msg != self._save_error:
+                    InternalDB.report("cannot save last-known-good config copy: %s" % msg)
+                self._save_error = msg
+                continue
+            self._saved[vc.name] = generation
 
     def version(self, name, create=True):
         """The cache of version `name` (loaded on first use)."""
@@ -268,6 +355,7 @@ class Store(object):
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(5.0)
+        self.save_copies()
         self.db.close()  # writes still work: a later statement reconnects
 
     def _run(self):
@@ -288,6 +376,10 @@ class Store(object):
         """One round: pick up changes by other processes and fire their callbacks."""
         events = []
         with self._lock:
+            self._ensure_schema()
+            for vc in list(self.versions.values()):
+                if vc.from_copy:  # the database is back: go live, fire what differs
+                    events += self._load_live(vc.name, True, fire_new=True)[1]
             full = time.time() - self._last_full > FULL_RELOAD_EVERY
             if full:
                 self._last_full = time.time()
@@ -307,6 +399,7 @@ class Store(object):
                     (vc.id,)).fetchone()
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
+        self.save_copies()
         self._fire(events)
 
     # -- callbacks ---------------------------------------------------------------
@@ -365,15 +458,22 @@ class Store(object):
             touched.add(parent)
         return parent
 
-    def write(self, vc, fn):
-        """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire."""
+    def write(self, vc, fn, fire=True):
+        """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire.
+
+        With `fire` False the events are returned instead of fired."""
         touched, deleted = set(), set()
-        with self._lock:
+        events = []
+        with self._lock, self._reaching("the change was not stored"):
+            if vc.from_copy:  # never write with ids from a copy: go live first
+                events += self._load_live(vc.name, True, fire_new=True)[1]
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
             with self.db._transaction():
                 result = fn(vc.id, touched, deleted)
-            events = self.refresh_ids(vc, touched, deleted)
+            events += self.refresh_ids(vc, touched, deleted)
+        if not fire:
+            return events
         self._fire(events)
         return result
 
@@ -394,12 +494,14 @@ class Store(object):
         return self.write(vc, do)
 
     def set(self, vc, path, value, datatype=None, check=True, create=False, comment=None,
-            only_missing=False):
+            only_missing=False, _fire=True):
         """Set (or with `create`, add); `only_missing` is set_default: never change a value."""
         parts = T.check_path(path)
         if datatype is not None:
             T.check_datatype(datatype)
         comment = T.check_comment(comment, path)
+        if only_missing and vc.from_copy and self._default_offline(vc, parts, value, datatype):
+            return None
 
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
@@ -426,7 +528,35 @@ class Store(object):
             self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
                              "WHERE id = %s", (text, dt, new_comment, row[0]))
             touched.add(row[0])
-        return self.write(vc, do)
+        return self.write(vc, do, fire=_fire)
+
+    def _default_offline(self, vc, parts, value, datatype):
+        """set_default while serving a copy: keep it in the cache, store it when live.
+
+        Returns False when the database turns out to be reachable (write normally).
+        """
+        with self._lock:
+            if not vc.from_copy:
+                return False
+            path = ".".join(parts)
+            if path in vc.paths:
+                return True
+            dt = datatype or T.guess_python(value)
+            typed, text = T.prepare(value, dt, path)
+            rows, parent = [], 0
+            for i, part in enumerate(parts):
+                node = vc.paths.get(".".join(parts[:i + 1]))
+                if node is None:
+                    self._local_id -= 1
+                    last = i == len(parts) - 1
+                    node = Node(self._local_id, parent, part, text if last else None,
+                                dt if last else "folder", None, None)
+                    rows.append((node.id, node.parent, node.name, node.text, node.datatype,
+                                 None, None))
+                parent = node.id
+            self._apply(vc, rows, fire_new=False)
+            vc.pending.append((path, value, datatype))
+            return True
 
     def set_comment(self, vc, path, comment):
         parts = T.check_path(path)
@@ -507,10 +637,12 @@ class Store(object):
 
     # -- versions ------------------------------------------------------------------
     def list_versions(self):
-        rows = self.db._execute(
-            "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
-            "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
-            "ORDER BY v.name").fetchall()
+        with self._reaching():
+            self._ensure_schema()
+            rows = self.db._execute(
+                "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
+                "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
+                "ORDER BY v.name").fetchall()
         out = []
         for name, comment, lm in rows:
             t = epoch(_as_datetime(lm))
@@ -518,11 +650,14 @@ class Store(object):
         return out
 
     def version_exists(self, name):
-        return self._version_row(name) is not None
+        with self._reaching():
+            self._ensure_schema()
+            return self._version_row(name) is not None
 
     def add_version(self, name, comment=None, device=None):
         _check_version_name(name)
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             if self._version_row(name) is not None:
                 raise VersionAlreadyExistsException("version %s already exists" % T.show(name))
             self._insert_version(name, comment, device)
@@ -530,7 +665,8 @@ class Store(object):
     def delete_version(self, name):
         if name == "default":
             raise IntegrityException("version 'default' cannot be deleted")
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             row = self._version_row(name)
             if row is None:
                 raise NoSuchVersionException("no such version %s" % T.show(name))
@@ -544,7 +680,8 @@ class Store(object):
     def copy_version(self, source, target, overwrite=False):
         """Deep copy of version `source` into `target` (created if missing)."""
         _check_version_name(target)
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             src = self._version_row(source)
             if src is None:
                 raise NoSuchVersionException("no such version %s" % T.show(source))
@@ -586,6 +723,11 @@ def _describe(e):
         return " ".join(to_text(e).split())
     except UnicodeError:
         return repr(e)
+
+
+def _unreachable(e):
+    """Whether DatabaseError `e` means "cannot reach the database" (not a bad statement)."""
+    return bool(getattr(e, "connection_error", False))
 
 
 def _check_version_name(name):

@@ -16,6 +16,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/ConfigTool.py from a ch
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from CryoCore.Core import Config  # noqa: E402
+from CryoCore.Core import _config_lkg  # noqa: E402
 from CryoCore.Core import _config_types as T  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError  # noqa: E402
@@ -260,6 +261,15 @@ _HANDLERS = {"get": cmd_get, "set": cmd_set, "add": cmd_add, "remove": cmd_remov
 
 def main(argv=None):
     """Run ConfigTool with `argv` (default sys.argv[1:]); returns the exit status."""
+    # The tool shows and changes the database itself, never a last-known-good copy.
+    serving, _config_lkg.serve_copies = _config_lkg.serve_copies, False
+    try:
+        return _main(argv)
+    finally:
+        _config_lkg.serve_copies = serving
+
+
+def _main(argv):
     parser = build_parser()
     _common.autocomplete(parser)
     args = _parse(parser, sys.argv[1:] if argv is None else argv)

@@ -1,0 +1,188 @@
+"""Last-known-good copies of config versions, for start-up without the config database.
+
+After every successful full load (and whenever the cache changed since the last
+copy) the config store writes the version's whole tree to
+``~/.cryocore/config-lkg/<settings fingerprint>/<version>.json`` (directory
+0700, file 0600, written to a temporary file and renamed).  When the database
+is unreachable at start-up the store reads that copy instead.  The settings key
+``config_lkg_dir`` moves the directory; ``false`` or ``""`` turns copies off.
+"""
+from __future__ import absolute_import, division, print_function
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+
+from ._compat import PY2, to_text
+
+FORMAT = 1
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+#: Whether a store may serve a copy when the database is unreachable.  Tools that
+#: must show the database's truth (ConfigTool) turn this off; copies are still written.
+serve_copies = True
+
+
+def default_dir():
+    return os.path.join(os.path.expanduser("~"), ".cryocore", "config-lkg")
+
+
+def fingerprint(settings):
+    """A short hash naming the database the settings point at (never the password)."""
+    keys = ("db_type", "db_host", "db_port", "db_name", "db_user")
+    ident = dict((k, to_text(settings.get(k))) for k in keys)
+    if settings.get("db_type") == "sqlite":
+        ident = {"db_type": "sqlite", "db_path": os.path.abspath(settings.get("db_path") or "")}
+    raw = json.dumps(ident, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def directory(settings):
+    """The directory of this database's copies, or None when copies are turned off."""
+    where = settings.get("config_lkg_dir", None)
+    if where is None:
+        where = default_dir()
+    if not where:
+        return None
+    return os.path.join(os.path.expanduser(to_text(where)), fingerprint(settings))
+
+
+def file_name(version):
+    """A file name for `version` (any text): safe characters kept, the rest %XX-escaped."""
+    out = []
+    for ch in to_text(version):
+        if ch in _SAFE:
+            out.append(ch)
+        else:
+            raw = ch.encode("utf-8") if PY2 else ch.encode("utf-8", "surrogatepass")
+            out.extend("%%%02X" % b for b in bytearray(raw))
+    name = "".join(out)
+    if len(name) > 200:  # file names are limited to 255 bytes
+        name = name[:120] + "~" + hashlib.sha256(name.encode("ascii")).hexdigest()[:32]
+    return name + ".json"
+
+
+def path(settings, version):
+    d = directory(settings)
+    return None if d is None else os.path.join(d, file_name(version))
+
+
+def _makedirs(d):
+    if not os.path.isdir(d):
+        try:
+            os.makedirs(d, 0o700)
+        except OSError:
+            if not os.path.isdir(d):  # made by another process meanwhile is fine
+                raise
+
+
+def save(settings, vc):
+    """Write the copy of version cache `vc`; returns its path (None when turned off)."""
+    target = path(settings, vc.name)
+    if target is None:
+        return None
+    nodes = vc.nodes  # a dict the store swaps, never mutates: a consistent snapshot
+    data = {
+        "format": FORMAT,
+        "saved": time.time(),
+        "database": _describe(settings),
+        "version": {"name": vc.name, "id": vc.id, "device": vc.device, "comment": vc.comment},
+        "nodes": [[n.id, n.parent, n.name, n.text, n.datatype, n.comment,
+                   n.last_modified.strftime(_TIME_FORMAT) if n.last_modified else None]
+                  for n in nodes.values()],
+    }
+    raw = json.dumps(data, sort_keys=True).encode("ascii")
+    d = os.path.dirname(target)
+    _makedirs(d)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, target)  # atomic: readers see the old copy or the new one
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:  # already renamed or gone
+            pass
+        raise
+    return target
+
+
+def load(settings, version):
+    """The saved copy of `version` as a dict (None if there is none or it is unreadable).
+
+    Returns ``{"path", "saved", "version": {...}, "rows": [(id, parent, name,
+    value, datatype, comment, last_modified text), ...]}``.
+    """
+    where = path(settings, version)
+    if where is None:
+        return None
+    try:
+        with open(where, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+        if data.get("format") != FORMAT or data["version"]["name"] != to_text(version):
+            return None
+        rows = [tuple(r) for r in data["nodes"]]
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        return None
+    return {"path": where, "saved": data.get("saved"), "version": data["version"], "rows": rows}
+
+
+def _describe(settings):
+    from ._settings import describe
+    try:
+        return describe(settings)
+    except KeyError:
+        return None
+
+
+# -- messages ---------------------------------------------------------------------------
+def _reason(db, error):
+    """The driver's words of `error`, without our own prefixes and the SQL text."""
+    text = " ".join(to_text(str(error)).split())
+    where = db.describe()
+    for prefix in ("cannot reach the config database %s: " % where,
+                   "cannot connect to %s: " % where, "%s: " % where):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    if text.endswith("]") and " [" in text:
+        text = text[:text.rindex(" [")]
+    return text
+
+
+def unreachable(db, error, doing=None):
+    """A DatabaseError saying clearly that the config database cannot be reached."""
+    from ._exceptions import DatabaseError
+    message = "cannot reach the config database %s: %s" % (db.describe(), _reason(db, error))
+    if doing:
+        message += " (%s)" % doing
+    err = DatabaseError(message)
+    err.connection_error = True
+    err.original = getattr(error, "original", error)
+    return err
+
+
+def announce_copy(db, version, copy, error):
+    """Say (stderr, and the log service) that `version` runs from its saved copy."""
+    saved = copy.get("saved")
+    when = time.ctime(saved) if isinstance(saved, (int, float)) else "an unknown time"
+    _tell("warning", "config database %s unreachable (%s): running version '%s' from its "
+          "last-known-good copy of %s (%s); live values follow when the database returns"
+          % (db.describe(), _reason(db, error), version, when, copy["path"]))
+
+
+def announce_live(db, version):
+    _tell("info", "config database %s reachable again: version '%s' is live"
+          % (db.describe(), version))
+
+
+def _tell(level, message):
+    from .InternalDB import report
+    report(message)

@@ -1,0 +1,109 @@
+"""A program started with its config server down runs from the last-known-good copy
+and switches to live values when the server returns (private MariaDB)."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from CryoCore.Core import InternalDB
+
+from _mariadb import PrivateMariaDB
+from conftest import ROOT, write_settings
+
+PROGRAM = textwrap.dedent('''
+    import sys, threading
+    from CryoCore import API
+    cfg = API.get_config("Instrument")
+    if sys.argv[1] == "first":
+        cfg.set_default("rate", 10)
+        cfg.set_default("mode", "fast")
+        cfg.set_default("old", 1)
+        API.shutdown()
+        sys.exit(0)
+    cfg.set_default("rate", 99)           # present in the copy: no database needed
+    cfg.set_default("gain", 3)            # new while offline: stored once live
+    print("start rate=%s mode=%s old=%s gain=%s" % (cfg["rate"], cfg["mode"], cfg["old"],
+                                                   cfg["gain"]))
+    try:
+        cfg["rate"] = 11
+    except Exception as e:
+        print("write refused: %s" % e)
+    seen, live = [], threading.Event()
+    def changed(param):
+        seen.append(param.get_full_path())
+        if param.get_full_path() == "Instrument.rate":
+            live.set()
+    cfg.add_callback(None, changed)
+    sys.stdout.flush()
+    if not live.wait(30):
+        print("never live")
+        sys.exit(1)
+    print("live rate=%s mode=%s old=%s seen=%s" % (cfg["rate"], cfg["mode"], cfg["old"],
+                                                  ",".join(sorted(seen))))
+    cfg["rate"] = 13
+    API.shutdown()
+''')
+
+
+@pytest.fixture
+def server():
+    s = PrivateMariaDB().start()
+    try:
+        yield s
+    finally:
+        s.destroy()
+
+
+def test_program_starts_from_copy_and_goes_live(server, tmp_path):
+    settings = dict(server.settings("lkgprog"), db_timeout=2)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), PYTHONPATH=ROOT,
+               CRYOCORE_CONFIG=write_settings(tmp_path / "settings.json", settings))
+    script = str(tmp_path / "prog.py")
+    with open(script, "w") as f:
+        f.write(PROGRAM)
+    subprocess.check_call([sys.executable, script, "first"], env=env, cwd=str(tmp_path),
+                          timeout=60)
+    copies = list((home / ".cryocore" / "config-lkg").glob("*/default.json"))
+    assert len(copies) == 1
+    assert oct(copies[0].stat().st_mode & 0o777) == oct(0o600)
+
+    # changed behind the program's back, then the server goes away
+    raw = InternalDB.mysql("raw", config=settings)
+    raw._execute("UPDATE config SET value = '20' WHERE name = 'rate'")
+    raw._execute("DELETE FROM config WHERE name = 'old'")
+    raw.close()
+    server.stop()
+
+    prog = subprocess.Popen([sys.executable, script, "second"], env=env, cwd=str(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = prog.stdout.readline().decode()
+        assert first.strip() == "start rate=10 mode=fast old=1 gain=3"
+        refused = prog.stdout.readline().decode()
+        assert refused.startswith("write refused: cannot reach the config database mysql://")
+        assert "the change was not stored" in refused
+        server.start()
+        out, err = prog.communicate(timeout=60)
+    finally:
+        if prog.poll() is None:
+            prog.kill()
+            prog.wait()
+    out, err = out.decode(), err.decode()
+    assert prog.returncode == 0, (out, err)
+    # live values; callbacks fired for what differs from the copy (rate, deleted old: None)
+    assert "live rate=20 mode=fast old=None" in out, out
+    seen = out.split("seen=")[1].split()[0].split(",")
+    assert "Instrument.rate" in seen and "Instrument.mode" not in seen, seen
+    assert "last-known-good copy" in err and "reachable again" in err, err
+    assert "Traceback" not in err, err
+    raw = InternalDB.mysql("raw", config=settings)
+    values = dict(raw._execute("SELECT name, value FROM config WHERE name IN "
+                               "('rate', 'gain')").fetchall())
+    raw.close()
+    assert values == {"rate": "13", "gain": "3"}
