@@ -175,8 +175,11 @@ class mysql(object):
             for ours, theirs in (("ca", "ssl_ca"), ("cert", "ssl_cert"), ("key", "ssl_key")):
                 if ssl.get(ours):
                     args[theirs] = ssl[ours]
-            if "verify" in ssl:
-                args["ssl_verify_cert"] = bool(ssl["verify"])
+            # A CA is only worth giving if it is checked: verify unless "verify" is false
+            # (mysql-connector alone would accept any server certificate).
+            args["ssl_verify_cert"] = bool(ssl.get("verify", bool(ssl.get("ca"))))
+            if ssl.get("verify_identity"):
+                args["ssl_verify_identity"] = True
         else:
             args["ssl_disabled"] = True
         return args
