@@ -21,6 +21,9 @@ from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
 _LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 4031)
+# Driver errors about the statement or its values (e.g. text UTF-8 cannot encode), never
+# about the connection, whatever their number.
+_BAD_STATEMENT = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
 # Rows per multi-row INSERT, and bytes per statement (MySQL's packet limit is larger).
 MAX_BATCH_ROWS = 1000
 MAX_BATCH_BYTES = 1 << 20
@@ -258,6 +261,8 @@ class mysql(object):
 
     def _is_lost_connection(self, e):
         if self.is_sqlite:
+            return False
+        if type(e).__name__ in _BAD_STATEMENT:  # the driver's own errors carry errno -1 too
             return False
         code = getattr(e, "errno", None)
         if code in _LOST_CONNECTION:

@@ -246,12 +246,21 @@ class Store(object):
         return self.load_version(name, create)
 
     def _version_row(self, name):
-        return self.db._execute("SELECT id, device, comment FROM config_version WHERE name = %s",
-                                (name,)).fetchone()
+        """(id, device, comment) of version `name` exactly (MySQL's `=` ignores case)."""
+        for row in self.db._execute("SELECT id, device, comment, name FROM config_version "
+                                    "WHERE name = %s", (name,)).fetchall():
+            if _text(row[3]) == name:
+                return row[:3]
+        return None
 
     def _insert_version(self, name, comment=None, device=None):
+        _check_version_name(name)
         self.db._execute("INSERT IGNORE INTO config_version (name, device, comment) "
                          "VALUES (%s, %s, %s)", (name, device, comment))
+        if self._version_row(name) is None:
+            others = [_text(r[0]) for r in self.db._execute(
+                "SELECT name FROM config_version WHERE name = %s", (name,)).fetchall()]
+            raise _clash("version name", name, others)
 
     def _rows(self, vid, since=None, ids=None):
         sql = "SELECT %s FROM config WHERE version = %%s" % _COLUMNS
@@ -432,8 +441,25 @@ class Store(object):
 
     # -- writes --------------------------------------------------------------------
     def _find(self, vid, parent, name):
+        """The row named exactly `name` under `parent` (MySQL's `=` ignores case, accents
+        and trailing spaces: such near-namesakes are not it)."""
+        for row in self._namesakes(vid, parent, name):
+            if _text(row[2]) == name:
+                return row
+        return None
+
+    def _namesakes(self, vid, parent, name):
         return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
-                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchone()
+                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchall()
+
+    def _insert(self, vid, parent, name, text, datatype, comment):
+        """INSERT a config row; a name the database takes for another is refused clearly."""
+        clash = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
+        if clash:
+            raise _clash("parameter name", name, clash)
+        return self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
+                                "comment) VALUES (%s, %s, %s, %s, %s, %s)",
+                                (vid, parent, name, text, datatype, comment)).lastrowid
 
     def _resolve(self, vid, parts):
         """The row at `parts` in the database, or None."""
@@ -451,6 +477,9 @@ class Store(object):
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
+                clash = [_text(r[2]) for r in self._namesakes(vid, parent, part)]
+                if clash:
+                    raise _clash("folder name", part, clash)
                 self.db._execute("INSERT IGNORE INTO config (version, parent, name, datatype) "
                                  "VALUES (%s, %s, %s, 'folder')", (vid, parent, part))
                 row = self._find(vid, parent, part)
@@ -487,10 +516,7 @@ class Store(object):
             parent = self._folders(vid, parts[:-1], touched)
             if self._find(vid, parent, parts[-1]) is not None:
                 raise T.ParameterExistsException("parameter %s already exists" % path)
-            r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
-                                 "comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                 (vid, parent, parts[-1], text, datatype, comment))
-            touched.add(r.lastrowid)
+            touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
         return self.write(vc, do)
 
     def set(self, vc, path, value, datatype=None, check=True, create=False, comment=None,
@@ -512,10 +538,7 @@ class Store(object):
                 dt = datatype or T.guess_python(value)
                 typed, text = T.prepare(value, dt, path)
                 parent = self._folders(vid, parts[:-1], touched)
-                r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype,"
-                                     " comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                     (vid, parent, parts[-1], text, dt, comment))
-                touched.add(r.lastrowid)
+                touched.add(self._insert(vid, parent, parts[-1], text, dt, comment))
                 return
             if only_missing:
                 return
@@ -614,10 +637,7 @@ class Store(object):
                 parent = self._folders(vid, parts[:-1], touched)
                 row = self._find(vid, parent, parts[-1])
                 if row is None:
-                    r = self.db._execute("INSERT INTO config (version, parent, name, value, "
-                                         "datatype, comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                         (vid, parent, parts[-1], text, datatype, comment))
-                    touched.add(r.lastrowid)
+                    touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
                     continue
                 old = (_text(row[3]), _text(row[4]), _text(row[5]))
                 if datatype == "folder" and old[1] == "folder":
@@ -730,7 +750,16 @@ def _unreachable(e):
     return bool(getattr(e, "connection_error", False))
 
 
+def _clash(what, name, others):
+    """The error for a name the database compares equal to an existing, different one."""
+    return ConfigValueError(
+        "%s %s clashes with existing %s: the database does not tell names apart that differ "
+        "only in case, accents or trailing spaces" % (what, T.show(name),
+                                                     ", ".join(T.show(o) for o in others)))
+
+
 def _check_version_name(name):
+    name = T.valid_text(name, "version name")
     if not name or len(name) > T.MAX_NAME or any(ord(c) < 32 for c in name):
         raise ConfigValueError("bad version name %s (1-%d characters, no control characters)"
                                % (T.show(name), T.MAX_NAME))

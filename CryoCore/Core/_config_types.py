@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 import re
 
-from ._compat import integer_types, string_types, text_type, to_text, utf8_len
+from ._compat import PY2, integer_types, string_types, text_type, to_text, utf8_len
 from ._exceptions import ConfigValueError, IntegrityException
 
 DATATYPES = ("boolean", "integer", "double", "string", "folder")
@@ -33,11 +33,30 @@ def show(value):
     return repr(value)
 
 
+def valid_text(value, what):
+    """`value` as text the database can hold exactly: bytes must be UTF-8, and text may not
+    hold what UTF-8 cannot encode (lone surrogates); ConfigValueError otherwise."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigValueError("%s is not UTF-8 text: %r" % (what, bytes(value)[:60]))
+    text = to_text(value)
+    if not PY2:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigValueError("%s holds characters UTF-8 cannot store: %s" % (
+                what, text[:60].encode("utf-8", "backslashreplace").decode("ascii", "replace")))
+    return text
+
+
 # -- names and paths ---------------------------------------------------------
 def check_name(name):
     """Refuse a name that is empty, too long, dotted or holds control characters."""
     if not isinstance(name, string_types):
         raise ConfigValueError("parameter name %r is not text" % (name,))
+    name = valid_text(name, "parameter name")
     if not name:
         raise ConfigValueError("empty parameter name (paths may not have empty parts)")
     if len(name) > MAX_NAME:
@@ -132,7 +151,8 @@ def convert(value, datatype, path):
     if value is None:
         return None
     if datatype == "string":
-        return to_text(value) if not isinstance(value, bool) else text_type(value)
+        return valid_text(value, "value for %s" % path) if not isinstance(value, bool) \
+            else text_type(value)
     if datatype == "boolean":
         if isinstance(value, bool):
             return value
@@ -190,7 +210,7 @@ def to_db(value, datatype, path):
 def check_comment(comment, path):
     if comment is None:
         return None
-    comment = to_text(comment)
+    comment = valid_text(comment, "comment for %s" % path)
     if utf8_len(comment) > MAX_COMMENT_BYTES:
         raise ConfigValueError("comment for %s is longer than %d bytes" % (path, MAX_COMMENT_BYTES))
     return comment

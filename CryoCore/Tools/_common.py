@@ -127,7 +127,11 @@ def _error(e):
     line = u"Error: %s\n" % message
     if sys.version_info[0] == 2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
         line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
-    sys.stderr.write(line)
+    try:
+        sys.stderr.write(line)
+    except UnicodeEncodeError:  # e.g. non-UTF-8 argv bytes (surrogates) echoed in the message
+        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+        sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
     return 1
 
 
