@@ -182,3 +182,29 @@ def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, w
                     for p in cfg.search(word) if p.datatype != "folder"]
     assert out.split("\n")[:-1] == "\n".join(expected).split("\n") if expected else out == ""
     assert code == (0 if expected else 1)
+
+
+@PROPERTY
+@given(version=hostile_text)
+def test_hostile_version_names_exact_or_refused(backend, version):
+    try:
+        cfg = API.get_config(None, version=version)
+    except ConfigValueError as e:
+        assert str(e)
+        return
+    assert cfg.get_version() == version
+    cfg["v"] = 1
+    assert version in [v[0] for v in cfg.list_versions()]
+    if version != "default":
+        cfg.delete_version(version)
+
+
+def test_version_names_differing_in_case_only(backend):
+    """SQLite keeps them apart; MySQL compares them equal: refused, never mixed up."""
+    API.get_config(None, version="Field")["x"] = 1
+    try:
+        other = API.get_config(None, version="FIELD")
+    except ConfigValueError as e:
+        assert backend.kind == "mysql" and "clashes with existing 'Field'" in str(e)
+        return
+    assert backend.kind == "sqlite" and other["x"] is None

@@ -162,6 +162,7 @@ class Store(object):
         is saved after it succeeds; when the database is unreachable the copy is
         served instead, until the poller finds the database again.
         """
+        _check_version_name(name)
         try:
             vc, events = self._load_live(name, create, fire_new=False)
         except DatabaseError as e:
