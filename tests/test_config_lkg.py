@@ -181,3 +181,19 @@ def test_set_default_offline_is_kept_and_stored_when_live(tmp_path):
     raw = InternalDB.mysql("raw", config=settings)
     assert raw._execute("SELECT value FROM config WHERE name = 'deep'").fetchall() == [("7",)]
     raw.close()
+
+
+def test_start_from_copy_is_logged_through_the_log_service(tmp_path, monkeypatch):
+    settings = _sqlite_settings(tmp_path)
+    log_db = str(tmp_path / "log.db")
+    monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(
+        tmp_path / "s.json", dict(settings, override_log={"db_path": log_db})))
+    API.get_config("Cam")["fps"] = 30
+    API.reset()
+    _break_sqlite(settings)
+    assert API.get_config("Cam")["fps"] == 30
+    API.shutdown()
+    rows = InternalDB.mysql("log", config={"db_type": "sqlite", "db_path": log_db})._execute(
+        "SELECT level, logger, message FROM log").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(30, "CryoCore.Config")]
+    assert "last-known-good copy" in rows[0][2] and "'default'" in rows[0][2]

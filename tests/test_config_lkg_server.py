@@ -105,5 +105,9 @@ def test_program_starts_from_copy_and_goes_live(server, tmp_path):
     raw = InternalDB.mysql("raw", config=settings)
     values = dict(raw._execute("SELECT name, value FROM config WHERE name IN "
                                "('rate', 'gain')").fetchall())
+    logged = raw._execute("SELECT logger, message FROM log WHERE logger = 'CryoCore.Config' "
+                          "ORDER BY id").fetchall()
     raw.close()
     assert values == {"rate": "13", "gain": "3"}
+    # logged while the server was down, stored once it returned
+    assert "last-known-good copy" in logged[0][1] and "reachable again" in logged[-1][1], logged

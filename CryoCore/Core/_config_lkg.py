@@ -183,6 +183,15 @@ def announce_live(db, version):
           % (db.describe(), version))
 
 
+LOGGER = "CryoCore.Config"
+
+
 def _tell(level, message):
+    """One line on stderr (seen at once) and a record in the log database (kept)."""
     from .InternalDB import report
     report(message)
+    try:
+        from .. import API
+        getattr(API.get_log(LOGGER), level)(message)
+    except Exception as e:  # the log service must never keep the config from loading
+        report("cannot log through %s: %s" % (LOGGER, e))
