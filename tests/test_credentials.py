@@ -93,3 +93,15 @@ def test_ssl_override_applies_to_its_service(settings_file):
 def test_describe_never_shows_the_password():
     db = InternalDB.mysql("t", config={"db_type": "mysql", "db_password": "s3cret"})
     assert "s3cret" not in db.describe()
+
+
+def test_password_flag_warns_once_without_the_password(capsys, monkeypatch, tmp_path):
+    from CryoCore.Tools import ConfigTool, _common
+    monkeypatch.setattr(_common, "_warned_password_flag", [])
+    db = str(tmp_path / "cc.db")
+    for _ in range(2):
+        assert _common.run(ConfigTool.main, ["--db_type", "sqlite", "--db_path", db,
+                                             "--db_password", "s3cret-flag", "versions"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("--db_password is visible to other users") == 1
+    assert "s3cret-flag" not in err

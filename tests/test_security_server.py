@@ -18,7 +18,7 @@ from CryoCore.Core._exceptions import DatabaseError
 
 from _mariadb import PrivateMariaDB
 from _tls import make_certs
-from conftest import ROOT, mysql_connect, write_settings
+from conftest import ROOT, mysql_connect, require_mysql, write_settings
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +83,47 @@ def test_client_certificate_and_key_are_passed(tls_server, certs):
 
 def test_services_and_tools_use_tls_from_the_settings_file(tls_server, certs, tmp_path,
                                                            monkeypatch):
+    """ssl at top level for every service; plain TCP would be refused by the server."""
     settings = dict(tls_server.settings("tlsapi"), db_timeout=5,
-                    override_config={"ssl": {"enabled": True, "ca": certs["ca"]}})
+                    ssl={"enabled": True, "ca": certs["ca"]})
     path = write_settings(tmp_path / "settings.json", settings)
     monkeypatch.setenv("CRYOCORE_CONFIG", path)
     cfg = API.get_config("Secure")
     cfg["level"] = 3
     assert cfg._store.db._execute("SHOW STATUS LIKE 'Ssl_cipher'").fetchone()[1]
+    API.get_log("Secure").error("over TLS")
+    API.shutdown()
+    assert _rows(tls_server, certs, "tlsapi", "SELECT message FROM log") == [("over TLS",)]
     API.reset()
     env = dict(os.environ, PYTHONPATH=ROOT, CRYOCORE_CONFIG=path)
     out = subprocess.check_output([sys.executable, "CryoCore/Tools/ConfigTool.py", "list",
                                    "Secure"], cwd=ROOT, env=env, timeout=60)
     assert out.decode().strip() == "Secure.level = 3"
+
+
+def _rows(server, certs, db_name, sql):
+    db = InternalDB.mysql("check", config=dict(server.settings(db_name), db_type="mysql",
+                                               ssl={"enabled": True, "ca": certs["ca"]}))
+    try:
+        return db._execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_a_wrong_password_is_never_echoed(tmp_path, monkeypatch):
+    require_mysql()
+    settings = {"db_type": "mysql", "db_host": "127.0.0.1", "db_user": "cc_no_such_user",
+                "db_password": "pw-NEVER-SHOWN-42", "db_name": "x", "db_timeout": 3}
+    path = write_settings(tmp_path / "s.json", settings)
+    monkeypatch.setenv("CRYOCORE_CONFIG", path)
+    with pytest.raises(DatabaseError) as e:
+        API.get_config("X")
+    assert "pw-NEVER-SHOWN-42" not in str(e.value) and "cannot reach" in str(e.value)
+    proc = subprocess.run([sys.executable, "CryoCore/Tools/ConfigTool.py", "list"], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60)
+    assert proc.returncode == 1 and b"pw-NEVER-SHOWN-42" not in proc.stderr + proc.stdout
+    assert proc.stderr.count(b"\n") == 1 and b"Access denied" in proc.stderr
 
 
 # -- install.sh --------------------------------------------------------------------------

@@ -40,14 +40,29 @@ def make_parser(prog, description):
     return parser
 
 
+_PASSWORD_FLAG_WARNING = ("CryoCore: warning: --db_password is visible to other users in the "
+                          "process list; put db_password in a settings file (chmod 600)\n")
+_warned_password_flag = []
+
+
+def warn_password_flag(args):
+    """Warn once that a password given on the command line is visible in `ps`."""
+    if (getattr(args, "db_password", None) and not _warned_password_flag
+            and not os.environ.get("_ARGCOMPLETE")):
+        _warned_password_flag.append(True)
+        sys.stderr.write(_PASSWORD_FLAG_WARNING)
+
+
 def db_settings(args, service):
     """Effective settings for `service` with the tool's --db_* flags winning."""
+    warn_password_flag(args)
     flags = dict((f, getattr(args, f, None)) for f in DB_FLAGS)
     return _settings.get_settings(service, flags)
 
 
 def apply_db_flags(args):
     """Make the --db_* flags win for every service in this process."""
+    warn_password_flag(args)
     flags = dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
     if flags:
         _settings.set_explicit(flags)
