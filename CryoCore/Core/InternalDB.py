@@ -72,11 +72,23 @@ _SQLITE_REWRITES = [
 ]
 
 
+_DIALECT_CACHE = {}      # statement -> its SQLite form (multi-row INSERTs repeat a lot)
+_DIALECT_CACHE_MAX = 256
+_DIALECT_CACHE_MAX_LEN = 65536
+
+
 def sqlite_dialect(sql):
     """Rewrite the MySQL dialect our code and subclasses use into SQLite's."""
+    out = _DIALECT_CACHE.get(sql)
+    if out is not None:
+        return out
+    out = sql
     for pattern, repl in _SQLITE_REWRITES:
-        sql = pattern.sub(repl, sql)
-    return _placeholders(sql)
+        out = pattern.sub(repl, out)
+    out = _placeholders(out)
+    if len(sql) <= _DIALECT_CACHE_MAX_LEN and len(_DIALECT_CACHE) < _DIALECT_CACHE_MAX:
+        _DIALECT_CACHE[sql] = out  # a plain dict: safe without a lock under the GIL
+    return out
 
 
 def _placeholders(sql):

@@ -1,17 +1,269 @@
 #!/usr/bin/env python
 # PYTHON_ARGCOMPLETE_OK
-"""TailStatus: View and follow status values."""
+"""TailStatus: View and follow status values.
+
+Each row is ``<ctime> [<channel>] <name> = <value>`` (2-D cells as
+``<name>[x,y] = <value>``), oldest first.  Positional filters: ``channel:name``
+matches exactly, any other word matches anywhere in channel, name or value;
+a row is shown when it matches any of them.
+"""
 from __future__ import absolute_import, division, print_function
 
+import io
 import os
 import sys
+import time
 
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailStatus.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from CryoCore.Tools import _common  # noqa: E402
 
-main = _common.not_implemented("TailStatus")
+DEFAULT_ROWS = 200
+FOLLOW_BATCH = 5000  # rows per poll while following; the rest come on the next poll
+LOOKBACK = 1000      # ids below the start of -f that may still commit late
+
+_SELECT = {
+    "status": ("SELECT s.id, s.timestamp, c.name, p.name, s.value FROM status s "
+               "JOIN status_parameter p ON p.paramid = s.paramid "
+               "JOIN status_channel c ON c.chanid = s.chanid"),
+    "status2d": ("SELECT s.id, s.timestamp, c.name, p.name, s.value, s.posx, s.posy "
+                 "FROM status2d s JOIN status_parameter2d p ON p.paramid = s.paramid "
+                 "JOIN status_channel c ON c.chanid = s.chanid"),
+}
+
+
+def _parser():
+    parser = _common.make_parser("TailStatus.py", "View and follow status values.")
+    parser.add_argument("filters", nargs="*", metavar="FILTER",
+                        help="channel:name (exact) or a word found anywhere in the row"
+                        ).completer = _complete_filters
+    parser.add_argument("-n", dest="rows", type=int, default=DEFAULT_ROWS,
+                        help="show the last N rows (default %d)" % DEFAULT_ROWS)
+    parser.add_argument("-f", "--follow", action="store_true", help="keep showing new rows")
+    parser.add_argument("--since", "-s", help="only rows since T: epoch, -SECONDS, "
+                        "30s/10m/2h/1d or ctime text")
+    parser.add_argument("--channel", action="append", default=[],
+                        help="only this channel (repeatable)").completer = _complete_channels
+    parser.add_argument("--list-channels", action="store_true", help="list the channels")
+    parser.add_argument("--clear-all", action="store_true",
+                        help="delete every status value (asks first)")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask (--clear-all)")
+    return parser
+
+
+def _open(args):
+    from CryoCore.Core import InternalDB, _schema
+    db = InternalDB.mysql("TailStatus", config=_common.db_settings(args, "status"))
+    _schema.ensure(db, "status")  # idempotent; a fresh database simply shows nothing
+    return db
+
+
+# -- queries ------------------------------------------------------------------
+def _like(word):
+    return "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def _where(args, since):
+    """SQL conditions and parameters shared by both tables (columns prefixed s/c/p)."""
+    conds, params = [], []
+    if since is not None:
+        conds.append("s.timestamp >= %s")
+        params.append(since)
+    if args.channel:
+        conds.append("c.name IN (%s)" % ",".join(["%s"] * len(args.channel)))
+        params.extend(args.channel)
+    alternatives = []
+    for word in args.filters:
+        if ":" in word:  # channel:name, exact; try every split (names may hold ':')
+            for i, ch in enumerate(word):
+                if ch == ":":
+                    alternatives.append("(c.name = %s AND p.name = %s)")
+                    params.extend([word[:i], word[i + 1:]])
+        else:
+            alternatives.append("(c.name LIKE %s ESCAPE '!' OR p.name LIKE %s ESCAPE '!' "
+                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '!')")
+            params.extend([_like(word)] * 3)
+    if alternatives:
+        conds.append("(" + " OR ".join(alternatives) + ")")
+    return conds, params
+
+
+def _fetch(db, table, conds, params, after=None, upto=None, last=None):
+    conds, params = list(conds), list(params)
+    if after is not None:
+        conds.append("s.id > %s")
+        params.append(after)
+    if upto is not None:
+        conds.append("s.id <= %s")
+        params.append(upto)
+    sql = _SELECT[table] + (" WHERE " + " AND ".join(conds) if conds else "")
+    if last is not None:
+        rows = db._execute(sql + " ORDER BY s.id DESC LIMIT %s", params + [last]).fetchall()
+        rows.reverse()
+        return rows
+    return db._execute(sql + " ORDER BY s.id LIMIT %s", params + [FOLLOW_BATCH]).fetchall()
+
+
+def _max_id(db, table):
+    return db._execute("SELECT MAX(id) FROM %s" % table).fetchone()[0] or 0
+
+
+# -- output -------------------------------------------------------------------
+def _format(row, use_colour):
+    """One display line; `row` is a 1-D or 2-D row as _SELECT returns them."""
+    from CryoCore.Core._compat import to_text
+    ts, channel, name, value = row[1], to_text(row[2]), to_text(row[3]), to_text(row[4])
+    if len(row) > 5:
+        name = "%s[%s,%s]" % (name, row[5], row[6])
+    stamp = time.ctime(ts) if ts is not None else "-"
+    if not use_colour:
+        return "%s [%s] %s = %s" % (stamp, channel, name, value)
+    c = _common.colour
+    return "%s [%s] %s = %s" % (c(stamp, "grey"), c(channel, "cyan"), c(name, "bold"),
+                                c(value, "green"))
+
+
+def _by_time(rows):
+    return sorted(rows, key=lambda r: (r[1] is None, r[1] or 0))
+
+
+def _write(lines, out):
+    from CryoCore.Core._compat import PY2
+    for line in lines:
+        line += "\n"
+        if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
+            line = line.encode("utf-8")
+        out.write(line)
+    out.flush()
+
+
+def _show(db, args, out, use_colour, stop=None):
+    since = _common.parse_since(args.since) if args.since else None
+    conds, params = _where(args, since)
+    tops = dict((t, _max_id(db, t)) for t in _SELECT)
+    rows = []
+    if args.rows > 0:
+        for table in _SELECT:
+            rows.extend(_fetch(db, table, conds, params, upto=tops[table], last=args.rows))
+        rows = _by_time(rows)[-args.rows:]
+    _write([_format(r, use_colour) for r in rows], out)
+    if args.follow:
+        _follow(db, conds, params, tops, out, use_colour, stop)
+    return 0
+
+
+def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25):
+    """Show new rows of both tables as they commit (late commits too, see _follow).
+
+    Rows committed when we started are "known"; the followers look back
+    LOOKBACK ids below the start, so a row whose transaction was still open
+    then (an id below the highest committed one) is shown when it commits.
+    """
+    from CryoCore.Core._writer import is_connection_error
+    from CryoCore.Core._exceptions import DatabaseError
+    followers, lost = None, False
+    while stop is None or not stop():
+        rows = []
+        try:
+            if followers is None:
+                followers = _followers(db, conds, params, tops)
+            for f in followers:
+                rows.extend(f.poll())
+        except DatabaseError as e:
+            if not is_connection_error(e):
+                raise
+            if not lost:  # say it once; keep following when the server is back
+                sys.stderr.write("TailStatus: %s; retrying\n" % e)
+                lost = True
+            time.sleep(1.0)
+            continue
+        if lost:
+            sys.stderr.write("TailStatus: reconnected\n")
+            lost = False
+        if rows:
+            _write([_format(r, use_colour) for r in _by_time(rows)], out)
+        else:
+            time.sleep(interval)
+
+
+def _followers(db, conds, params, tops):
+    from CryoCore.Tools._follow import IdFollower
+    followers = []
+    for table in _SELECT:
+        base = max(0, tops[table] - LOOKBACK)
+        known = set(r[0] for r in _fetch(db, table, conds, params, after=base,
+                                         upto=tops[table]))
+        fetch = (lambda after, t=table, k=known:
+                 [r for r in _fetch(db, t, conds, params, after=after) if r[0] not in k])
+        followers.append(IdFollower(fetch, start_after=base))
+    return followers
+
+
+# -- commands -------------------------------------------------------------------
+def _channels(db):
+    return [r[0] for r in db._execute("SELECT name FROM status_channel ORDER BY name")]
+
+
+def _clear_all(db, args, out):
+    if not args.yes:
+        sys.stderr.write("Delete every status value in %s? [y/N] " % db.describe())
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            raise _common.ToolError("nothing deleted")
+    # DELETE, not TRUNCATE: MariaDB enforces the original's REFERENCES.  Channels and
+    # parameters stay: running programs keep their cached ids.
+    n = db._execute("DELETE FROM status").rowcount
+    n2 = db._execute("DELETE FROM status2d").rowcount
+    out.write("Deleted %d status and %d 2-D status rows\n" % (n, n2))
+    return 0
+
+
+def main(argv=None, out=None, stop=None):
+    """TailStatus entry point; returns the exit status."""
+    parser = _parser()
+    _common.autocomplete(parser)
+    args = parser.parse_args(argv)
+    out = out or sys.stdout
+    if args.rows < 0:
+        raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
+    if args.since:
+        _common.parse_since(args.since)  # a bad time fails before touching the database
+    db = _open(args)
+    if args.list_channels:
+        _write(_channels(db), out)
+        return 0
+    if args.clear_all:
+        return _clear_all(db, args, out)
+    return _show(db, args, out, _common.use_colour(args, out), stop)
+
+
+# -- completion -------------------------------------------------------------------
+def _completion_db(parsed_args):
+    from CryoCore.Core import InternalDB
+    return InternalDB.mysql("TailStatus", config=_common.db_settings(parsed_args, "status"))
+
+
+def _complete_channels(prefix, parsed_args, **kwargs):
+    try:
+        return [c for c in _channels(_completion_db(parsed_args)) if c.startswith(prefix)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def _complete_filters(prefix, parsed_args, **kwargs):
+    try:
+        db = _completion_db(parsed_args)
+        if ":" not in prefix:
+            return [c + ":" for c in _channels(db) if c.startswith(prefix)]
+        names = db._execute("SELECT c.name, p.name FROM status_parameter p JOIN status_channel c "
+                            "ON c.chanid = p.chanid UNION SELECT c.name, p.name FROM "
+                            "status_parameter2d p JOIN status_channel c ON c.chanid = p.chanid")
+        full = sorted("%s:%s" % (c, n) for c, n in names)
+        return [f for f in full if f.startswith(prefix)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
 
 
 def console_main():

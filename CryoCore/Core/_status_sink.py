@@ -1,0 +1,207 @@
+"""Where status changes go: two sinks of the shared writer (status, status2d).
+
+Producers hand over small tuples; ``prepare`` runs in the writer thread,
+creates the tables on first use and resolves channel/parameter ids through a
+cache, so the caller never touches the database.
+"""
+from __future__ import absolute_import, division, print_function
+
+import atexit
+import os
+import threading
+
+from . import InternalDB, _runtime, _schema
+from ._compat import PY2, text_type, to_text
+from ._exceptions import DatabaseError
+from ._writer import Sink
+
+_FOREIGN_KEY_FAILED = 1452  # MySQL: "Cannot add or update a child row"
+
+STATUS_COLUMNS = ("timestamp", "paramid", "chanid", "value", "expires")
+STATUS2D_COLUMNS = ("timestamp", "paramid", "chanid", "posx", "posy", "value", "expires")
+
+
+class _Ids(object):
+    """Channel and parameter ids of one database, cached (writer thread only)."""
+
+    def __init__(self, db):
+        self.db = db
+        self.ready = False
+        self.channels = {}
+        self.params = {}    # (channel, name) -> (paramid, chanid)
+        self.params2d = {}  # (channel, name) -> [paramid, chanid, sizex, sizey]
+
+    def forget(self):
+        """Drop cached ids (another program deleted channels or parameters)."""
+        self.channels.clear()
+        self.params.clear()
+        self.params2d.clear()
+
+    def _ensure(self):
+        if not self.ready:
+            _schema.ensure(self.db, "status")
+            self.ready = True
+
+    def _select_or_insert(self, select, insert, params):
+        row = self.db._execute(select, params).fetchone()
+        if row is None:
+            # No UNIQUE index in an original database: select first so we never duplicate;
+            # INSERT IGNORE covers another process winning the race where the index exists.
+            self.db._execute(insert, params)
+            row = self.db._execute(select, params).fetchone()
+        return row
+
+    def channel(self, name):
+        chanid = self.channels.get(name)
+        if chanid is None:
+            self._ensure()
+            row = self._select_or_insert(
+                "SELECT chanid FROM status_channel WHERE name=%s",
+                "INSERT IGNORE INTO status_channel (name) VALUES (%s)", (name,))
+            chanid = self.channels[name] = row[0]
+        return chanid
+
+    def param(self, key):
+        ids = self.params.get(key)
+        if ids is None:
+            chanid = self.channel(key[0])
+            row = self._select_or_insert(
+                "SELECT paramid FROM status_parameter WHERE name=%s AND chanid=%s",
+                "INSERT IGNORE INTO status_parameter (name, chanid) VALUES (%s, %s)",
+                (key[1], chanid))
+            ids = self.params[key] = (row[0], chanid)
+        return ids
+
+    def param2d(self, key, sizex, sizey):
+        ids = self.params2d.get(key)
+        if ids is None:
+            chanid = self.channel(key[0])
+            row = self._select_or_insert(
+                "SELECT paramid, sizex, sizey FROM status_parameter2d WHERE name=%s AND chanid=%s",
+                "INSERT IGNORE INTO status_parameter2d (name, chanid) VALUES (%s, %s)",
+                (key[1], chanid))
+            ids = self.params2d[key] = [row[0], chanid, row[1] or 0, row[2] or 0]
+        if sizex != ids[2] or sizey != ids[3]:  # new, or the grid grew
+            self.db._execute("UPDATE status_parameter2d SET sizex=%s, sizey=%s WHERE paramid=%s",
+                             (sizex, sizey, ids[0]))
+            ids[2], ids[3] = sizex, sizey
+        return ids
+
+
+def _text(value):
+    """``str(value)`` as text (producers hand over short immutable values as they are)."""
+    return to_text(str(value)) if PY2 else str(value)
+
+
+class _IdSink(Sink):
+    """A sink whose rows reference cached ids: a foreign-key failure forgets them.
+
+    The writer then stores the batch row by row, preparing each again with
+    freshly resolved ids (MariaDB enforces the original's REFERENCES).
+    """
+
+    def store(self, rows):
+        try:
+            return Sink.store(self, rows)
+        except DatabaseError as e:
+            if getattr(e, "errno", None) == _FOREIGN_KEY_FAILED:
+                self.ids.forget()
+            raise
+
+
+class StatusSink(_IdSink):
+    """Items ``(key, timestamp, value_or_text, expires)`` -> rows of ``status``."""
+
+    def __init__(self, db, ids):
+        _IdSink.__init__(self, db, "status", STATUS_COLUMNS, name="status")
+        self.ids = ids
+
+    def prepare(self, items):
+        param = self.ids.param
+        cache = self.ids.params
+        rows = []
+        for key, ts, value, expires in items:
+            ids = cache.get(key) or param(key)
+            rows.append((ts, ids[0], ids[1], value if type(value) is text_type else _text(value),
+                         expires))
+        return rows
+
+
+class Status2DSink(_IdSink):
+    """Items ``(key, (sizex, sizey), timestamp, x, y, value, expires)`` -> rows of ``status2d``."""
+
+    def __init__(self, db, ids):
+        _IdSink.__init__(self, db, "status2d", STATUS2D_COLUMNS, name="status2d")
+        self.ids = ids
+
+    def prepare(self, items):
+        rows = []
+        for key, size, ts, x, y, value, expires in items:
+            ids = self.ids.param2d(key, size[0], size[1])
+            rows.append((ts, ids[0], ids[1], x, y, value, expires))
+        return rows
+
+
+class _State(object):
+    """The writer and the sinks of this process (forgotten on reset and after fork)."""
+    __slots__ = ("writer", "put", "status", "status2d")
+
+    def __init__(self):
+        writer = _runtime.writer()
+        db = InternalDB.mysql("Status", service="status")
+        ids = _Ids(db)
+        self.writer = writer
+        self.put = writer.put
+        self.status = StatusSink(db, ids)
+        self.status2d = Status2DSink(db, ids)
+
+
+_lock = threading.Lock()
+_state = None
+_AT_FORK = hasattr(os, "register_at_fork")
+_pid = os.getpid()
+
+
+def state():
+    """The current writer and sinks (created on the first change, not at import)."""
+    global _state, _pid
+    s = _state
+    if s is None or not _AT_FORK and _pid != os.getpid():
+        with _lock:
+            if not _AT_FORK and _pid != os.getpid():  # 2.7: no fork hook, check the pid
+                _pid, _state = os.getpid(), None
+            if _state is None:
+                _state = _State()
+            s = _state
+    return s
+
+
+def forget():
+    """After fork: the next change builds a new writer connection and id cache."""
+    global _state
+    _state = None  # no lock: after fork a lock held by a vanished thread would hang us
+
+
+def _reset():
+    """API.reset: forget the state and close its connection (the writer has stopped)."""
+    global _state
+    s, _state = _state, None
+    if s is not None:
+        s.status.db.close()
+
+
+def _at_exit():
+    # Drain first (API.shutdown is idempotent; the runtime's own exit hook, registered
+    # earlier, runs after this one), then close the connection while the interpreter
+    # is whole: a MySQL socket left to interpreter teardown prints a traceback.
+    from .. import API
+    API.shutdown()
+    s = _state
+    if s is not None:
+        s.status.db.close()
+
+
+_runtime.on_reset(_reset)
+atexit.register(_at_exit)
+if _AT_FORK:
+    os.register_at_fork(after_in_child=forget)

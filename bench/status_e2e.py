@@ -1,0 +1,111 @@
+#!/usr/bin/env python
+"""End to end: 100,000 status changes from one process, all in MariaDB, timed.
+
+Compared, in the same run and the same database, with a raw multi-row INSERT of
+the same rows through the same driver (mysql-connector, pure Python), 1000 rows
+per statement as the writer does.  Aim: ratio (ours / raw rate) >= 0.5.
+
+    python bench/status_e2e.py            # MariaDB on 127.0.0.1:3306 as root
+    CC_TEST_MYSQL_HOST=... CC_TEST_MYSQL_PORT=... python bench/status_e2e.py
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+N = int(os.environ.get("BENCH_N", "100000"))
+SERVER = {"db_host": os.environ.get("CC_TEST_MYSQL_HOST", "127.0.0.1"),
+          "db_port": int(os.environ.get("CC_TEST_MYSQL_PORT", "3306")),
+          "db_user": os.environ.get("CC_TEST_MYSQL_USER", "root"),
+          "db_password": os.environ.get("CC_TEST_MYSQL_PASSWORD", "")}
+
+
+def connect(database=None):
+    import mysql.connector
+    kw = dict(host=SERVER["db_host"], port=SERVER["db_port"], user=SERVER["db_user"],
+              password=SERVER["db_password"], use_pure=True, autocommit=True,
+              charset="utf8mb4", collation="utf8mb4_general_ci")
+    if database:
+        kw["database"] = database
+    return mysql.connector.connect(**kw)
+
+
+def ours(settings_file):
+    """Seconds from the first change to the last row committed (flush)."""
+    os.environ["CRYOCORE_CONFIG"] = settings_file
+    from CryoCore import API
+    from CryoCore.Core import _runtime
+    API.reset()
+    status = API.get_status("Bench")
+    status["warm"] = 0   # creates the tables and the ids: not part of the timing
+    assert _runtime.writer().flush(60)
+    names = ["p%d" % i for i in range(10)]
+    start = time.time()
+    for i in range(N):
+        status[names[i % 10]] = i
+    produced = time.time() - start
+    assert _runtime.writer().flush(600)
+    elapsed = time.time() - start
+    API.shutdown()
+    return elapsed, produced
+
+
+def raw(conn, rows):
+    cur = conn.cursor()
+    one = "(%s,%s,%s,%s,%s)"
+    start = time.time()
+    for i in range(0, len(rows), 1000):
+        chunk = rows[i:i + 1000]
+        cur.execute("INSERT INTO status (timestamp, paramid, chanid, value, expires) VALUES "
+                    + ",".join([one] * len(chunk)), [v for r in chunk for v in r])
+    return time.time() - start
+
+
+def main():
+    db = "ccbench_%s" % uuid.uuid4().hex[:10]
+    admin = connect()
+    admin.cursor().execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4" % db)
+    d = tempfile.mkdtemp(prefix="ccbench-")
+    settings_file = os.path.join(d, "settings.json")
+    with open(settings_file, "w") as f:
+        json.dump(dict(SERVER, db_type="mysql", db_name=db), f)
+    try:
+        conn = connect(db)
+        results = []
+        for attempt in range(3):
+            ours_s, produced = ours(settings_file)
+            cur = conn.cursor()
+            cur.execute("SELECT COUNT(*) FROM status WHERE paramid IN "
+                        "(SELECT paramid FROM status_parameter WHERE name LIKE 'p%%')")
+            stored = cur.fetchone()[0]
+            assert stored == N, stored
+            cur.execute("SELECT paramid, chanid FROM status_parameter WHERE name='p0'")
+            paramid, chanid = cur.fetchone()
+            now = time.time()
+            rows = [(now + i * 1e-6, paramid, chanid, str(i), None) for i in range(N)]
+            raw_s = raw(conn, rows)
+            cur.execute("DELETE FROM status")  # the next attempt starts from the same state
+            results.append((ours_s, produced, raw_s))
+        conn.close()
+    finally:
+        admin.cursor().execute("DROP DATABASE IF EXISTS `%s`" % db)
+        admin.close()
+    best = min(results, key=lambda r: r[0])
+    raw_best = min(r[2] for r in results)
+    print("%d changes, MariaDB, mysql-connector (pure), best of 3" % N)
+    print("ours: %.2f s end to end (%.0f rows/s); the caller spent %.2f s setting values"
+          % (best[0], N / best[0], best[1]))
+    print("raw multi-row INSERT of the same rows: %.2f s (%.0f rows/s)"
+          % (raw_best, N / raw_best))
+    print("ratio ours/raw rate: %.2f (aim >= 0.5)" % (raw_best / best[0]))
+
+
+if __name__ == "__main__":
+    main()

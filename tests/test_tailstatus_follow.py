@@ -1,0 +1,247 @@
+"""TailStatus as a real process: follow a producer process, late commits, closed pipes."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT, mysql_connect
+
+TOOL = os.path.join(ROOT, "CryoCore", "Tools", "TailStatus.py")
+
+
+class Lines(object):
+    """Collect a subprocess's stdout lines in a thread; wait for them with a deadline."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _read(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            with self.cond:
+                self.lines.append(raw.decode("utf-8").rstrip("\n"))
+                self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout):
+        deadline = time.time() + timeout
+        with self.cond:
+            while not predicate(self.lines):
+                left = deadline - time.time()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+
+def start_tail(backend, *args):
+    proc = subprocess.Popen([sys.executable, TOOL, "--bw"] + list(args), env=backend.env(),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return proc, Lines(proc)
+
+
+def stop(proc):
+    proc.terminate()
+    deadline = time.time() + 10  # Popen.wait has no timeout on 2.7
+    while proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is not None
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    return err
+
+
+def producer(backend, code):
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=backend.env(),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.PIPE)
+
+
+@pytest.mark.smoke
+def test_follow_shows_a_producer_process_rows(backend):
+    """A producer process sets values while TailStatus -f runs; every change shows up."""
+    p = producer(backend, """
+        from CryoCore import API
+        API.get_status("Producer")["state"] = "starting"
+        """)
+    assert p.communicate()[0] == b""
+    tail, lines = start_tail(backend, "-f", "-n", "1")
+    try:
+        assert lines.wait_for(lambda ls: ls, 10)  # the tool is up and following
+        p = producer(backend, """
+            from CryoCore import API
+            s = API.get_status("Producer")
+            for i in range(50):
+                s["count"] = i
+            s["state"] = "done"
+            API.shutdown()
+            """)
+        out, err = p.communicate()
+        assert p.returncode == 0, err
+        assert lines.wait_for(lambda ls: any("state = done" in l for l in ls), 10), lines.lines
+        counts = [l.rsplit(" = ", 1)[1] for l in lines.lines if "] count = " in l]
+        assert counts == [str(i) for i in range(50)]
+        assert all("[Producer]" in l for l in lines.lines)
+        assert lines.lines[0].endswith("state = starting") and len(lines.lines) == 52
+    finally:
+        stop(tail)
+
+
+def test_follow_shows_a_new_row_within_one_second(backend):
+    tail, lines = start_tail(backend, "-f")
+    try:
+        p = producer(backend, """
+            import sys, time
+            from CryoCore import API
+            s = API.get_status("Fast")
+            for i in range(3):
+                sys.stdin.readline()
+                s["x"] = i
+                API.get_status("Fast")  # same holder
+                from CryoCore.Core import _runtime
+                _runtime.writer().flush(10)
+                print(time.time())
+                sys.stdout.flush()
+            """)
+        worst = 0.0
+        for i in range(3):
+            p.stdin.write(b"go\n")
+            p.stdin.flush()
+            stored_at = float(p.stdout.readline())
+            assert lines.wait_for(lambda ls: any(l.endswith("x = %d" % i) for l in ls), 5)
+            worst = max(worst, time.time() - stored_at)
+        p.communicate()
+        assert worst < 1.0
+    finally:
+        stop(tail)
+
+
+def test_follow_does_not_skip_rows_committed_out_of_order(backend):
+    """A row whose transaction commits after a later id is still shown (MariaDB)."""
+    if backend.kind != "mysql":
+        pytest.skip("SQLite serializes writers: ids commit in order")
+    from CryoCore.Core import InternalDB, _schema
+    db = InternalDB.mysql("setup", config=backend.settings)
+    _schema.ensure(db, "status")
+    db._execute("INSERT INTO status_channel (name) VALUES ('Late')")
+    chan = db._execute("SELECT chanid FROM status_channel").fetchone()[0]
+    db._execute("INSERT INTO status_parameter (name, chanid) VALUES ('x', %s)", (chan,))
+    param = db._execute("SELECT paramid FROM status_parameter").fetchone()[0]
+    db.close()
+    tail, lines = start_tail(backend, "-f")
+    slow = mysql_connect(backend.settings["db_name"])
+    fast = mysql_connect(backend.settings["db_name"])
+    try:
+        insert = ("INSERT INTO status (timestamp, paramid, chanid, value) "
+                  "VALUES (%s, %s, %s, %s)")
+        slow.autocommit = False
+        slow.cursor().execute(insert, (time.time(), param, chan, "first-id-late"))
+        fast.cursor().execute(insert, (time.time(), param, chan, "second-id-early"))
+        assert lines.wait_for(lambda ls: any("second-id-early" in l for l in ls), 5)
+        time.sleep(0.6)  # let the follower poll past the gap more than once
+        slow.commit()
+        assert lines.wait_for(lambda ls: any("first-id-late" in l for l in ls), 3), lines.lines
+    finally:
+        slow.close()
+        fast.close()
+        stop(tail)
+
+
+def test_closed_pipe_ends_quietly(backend):
+    code = """
+        from CryoCore import API
+        s = API.get_status("Many")
+        for i in range(3000):
+            s["n"] = i
+        """
+    p = producer(backend, code)
+    p.communicate()
+    cmd = "%s %s --bw -n 3000 | head -2" % (sys.executable, TOOL)
+    r = subprocess.run(cmd, shell=True, env=backend.env(), cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert r.stdout.count("\n") == 2 and r.stderr == ""
+
+
+def test_script_errors_are_one_line(backend):
+    r = subprocess.run([sys.executable, TOOL, "--since", "whenever"], env=backend.env(), cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("Error: cannot parse time") and r.stderr.count("\n") == 1
+    r = subprocess.run([sys.executable, TOOL, "--bw", "Nope:nothing"], env=backend.env(),
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
+
+
+def test_shell_completion_through_argcomplete(backend, tmp_path):
+    """The real argcomplete protocol completes channels and channel:name."""
+    pytest.importorskip("argcomplete")
+    p = producer(backend, """
+        from CryoCore import API
+        API.get_status("UnitTest")["runner4"] = 1
+        API.get_status("UnitTest")["runner5"] = 1
+        API.get_status("Other")["x"] = 1
+        """)
+    assert p.communicate()[1] == b""
+
+    def complete(line):
+        out = str(tmp_path / "completions")
+        env = dict(backend.env(), _ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)),
+                   _ARGCOMPLETE_STDOUT_FILENAME=out, COMP_WORDBREAKS=" \t\n\"'><=;|&(:")
+        subprocess.call([sys.executable, TOOL], env=env, cwd=ROOT)
+        with open(out) as f:
+            return sorted(w.strip() for w in f.read().split("\013") if w.strip())
+    assert complete("TailStatus.py Un") == ["UnitTest:"]
+    got = complete("TailStatus.py UnitTest:r")  # argcomplete may cut at bash's ':' break
+    assert got in (["runner4", "runner5"], ["UnitTest:runner4", "UnitTest:runner5"])
+    assert complete("TailStatus.py --channel O") == ["Other"]
+
+
+def test_follow_survives_a_server_restart(tmp_path):
+    """-f keeps following when its MariaDB goes away and comes back (one line on stderr)."""
+    from _mariadb import PrivateMariaDB
+    from conftest import write_settings
+    try:
+        server = PrivateMariaDB().start()
+    except Exception as e:  # no mariadbd binary here: nothing to restart
+        pytest.skip("no private mariadbd: %s" % e)
+    try:
+        settings = dict(server.settings("ccfollow"), db_timeout=2)
+        env = dict(os.environ, CRYOCORE_CONFIG=write_settings(tmp_path / "s.json", settings),
+                   PYTHONPATH=ROOT)
+
+        class B(object):
+            def env(self):
+                return env
+        code = """
+            import sys
+            from CryoCore import API
+            API.get_status("Restart")["x"] = sys.argv[1]
+            API.shutdown()
+            """
+        subprocess.check_call([sys.executable, "-c", textwrap.dedent(code), "before"], env=env)
+        tail, lines = start_tail(B(), "-f")
+        try:
+            assert lines.wait_for(lambda ls: any("x = before" in l for l in ls), 10)
+            server.stop()
+            time.sleep(0.6)  # the follower notices: one line on stderr, no exit
+            assert tail.poll() is None, tail.stderr.read()
+            server.start()
+            subprocess.check_call([sys.executable, "-c", textwrap.dedent(code), "after"],
+                                  env=env)
+            assert lines.wait_for(lambda ls: any("x = after" in l for l in ls), 10), lines.lines
+        finally:
+            err = stop(tail)
+        assert b"Traceback" not in err and err.count(b"retrying") == 1, err
+        assert b"TailStatus: reconnected" in err
+    finally:
+        server.destroy()
