@@ -128,10 +128,10 @@ def guess_text(text):
     return "string"
 
 
-def from_text(text):
+def from_text(text, path="value"):
     """Typed Python value from text, with the datatype guessed (tools, files)."""
     datatype = guess_text(text)
-    return convert(text, datatype, "value"), datatype
+    return convert(text, datatype, path), datatype
 
 
 def check_datatype(datatype):

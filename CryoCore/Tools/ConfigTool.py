@@ -141,7 +141,7 @@ def cmd_get(args, words):
 
 def cmd_set(args, words):
     _need(words, 2, "set PATH VALUE")
-    value, _ = T.from_text(_neg(args, " ".join(words[1:])))
+    value, _ = T.from_text(_neg(args, " ".join(words[1:])), words[0])
     _open_config(args).set(words[0], value, check=False)
 
 
@@ -151,7 +151,7 @@ def cmd_add(args, words):
     if len(words) == 1:
         cfg.add(words[0], None, datatype="folder")
         return
-    value, datatype = T.from_text(_neg(args, " ".join(words[1:])))
+    value, datatype = T.from_text(_neg(args, " ".join(words[1:])), words[0])
     cfg.add(words[0], value, datatype)
 
 
