@@ -197,3 +197,15 @@ def test_start_from_copy_is_logged_through_the_log_service(tmp_path, monkeypatch
         "SELECT level, logger, message FROM log").fetchall()
     assert [(r[0], r[1]) for r in rows] == [(30, "CryoCore.Config")]
     assert "last-known-good copy" in rows[0][2] and "'default'" in rows[0][2]
+
+
+def test_configui_never_serves_a_copy(tmp_path, monkeypatch, capsys):
+    from CryoCore.Tools import ConfigUI, _common
+    settings = _sqlite_settings(tmp_path)
+    monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))
+    API.get_config("Cam")["fps"] = 30
+    API.reset()
+    _break_sqlite(settings)
+    assert _common.run(ConfigUI.main, []) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: cannot reach the config database sqlite:"), err
