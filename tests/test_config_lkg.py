@@ -14,7 +14,7 @@ import pytest
 from CryoCore import API
 from CryoCore.Core import Config, InternalDB, _config_lkg
 from CryoCore.Core._exceptions import DatabaseError
-from CryoCore.Tools import ConfigTool
+from CryoCore.Tools import ConfigTool, _common
 
 from conftest import ROOT, write_settings
 
@@ -149,14 +149,17 @@ def test_default_version_resolution_works_from_copies(tmp_path):
 def test_configtool_never_serves_a_copy(tmp_path, monkeypatch, capsys):
     settings = _sqlite_settings(tmp_path)
     monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))
-    assert ConfigTool.main(["add", "Cam.fps", "30"]) == 0
+    assert _common.run(ConfigTool.main, ["add", "Cam.fps", "30"]) == 0  # as a process does
     API.reset()
+    assert not os.path.exists(_copy_path(settings)), "the tool wrote a copy"
+    assert API.get_config("Cam")["fps"] == 30  # a program: writes the copy
+    API.reset()
+    assert os.path.exists(_copy_path(settings))
     _break_sqlite(settings)
-    from CryoCore.Tools import _common
     assert _common.run(ConfigTool.main, ["list"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error: cannot reach the config database sqlite:")
-    assert _config_lkg.serve_copies  # programs in the same process still may
+    assert _config_lkg.use_copies  # programs in the same process still may
     proc = subprocess.run([sys.executable, "CryoCore/Tools/ConfigTool.py", "Cam.fps=31"],
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
@@ -200,7 +203,7 @@ def test_start_from_copy_is_logged_through_the_log_service(tmp_path, monkeypatch
 
 
 def test_configui_never_serves_a_copy(tmp_path, monkeypatch, capsys):
-    from CryoCore.Tools import ConfigUI, _common
+    from CryoCore.Tools import ConfigUI
     settings = _sqlite_settings(tmp_path)
     monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))
     API.get_config("Cam")["fps"] = 30

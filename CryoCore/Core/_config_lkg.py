@@ -21,9 +21,9 @@ FORMAT = 1
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
-#: Whether a store may serve a copy when the database is unreachable.  Tools that
-#: must show the database's truth (ConfigTool) turn this off; copies are still written.
-serve_copies = True
+#: Whether stores write copies and serve them when the database is unreachable.  The
+#: config tools, which show and change the database itself, turn this off.
+use_copies = True
 
 
 def default_dir():

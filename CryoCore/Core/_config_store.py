@@ -122,6 +122,7 @@ class Store(object):
         self._lock = threading.RLock()
         self._schema_ok = False
         self._saved = {}        # version name -> generation of its last-known-good copy
+        self._copies = _config_lkg.use_copies  # a tool's store never writes or serves copies
         self._save_error = None
         self._local_id = 0      # ids (negative) of set_default nodes made while offline
         try:
@@ -202,7 +203,7 @@ class Store(object):
 
     def _load_copy(self, name, error):
         """Serve the last-known-good copy of `name` (re-raise `error` clearly if none)."""
-        copy = _config_lkg.load(self.db.settings, name) if _config_lkg.serve_copies else None
+        copy = _config_lkg.load(self.db.settings, name) if self._copies else None
         if copy is None:
             raise _config_lkg.unreachable(self.db, error)
         with self._lock:
@@ -225,6 +226,8 @@ class Store(object):
 
     def save_copies(self):
         """Write the last-known-good copy of every live version that changed since."""
+        if not self._copies:
+            return
         for vc in list(self.versions.values()):
             generation = vc.generation
             if vc.id is None or vc.from_copy or self._saved.get(vc.name) == generation:
