@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -49,6 +50,17 @@ PROGRAM = textwrap.dedent('''
 ''')
 
 
+def _readline(proc, timeout=30.0):
+    """One line of the program's stdout, or fail after `timeout` s (never hang the suite)."""
+    box = []
+    reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout)
+    assert box, "the program printed nothing within %s s" % timeout
+    return box[0].decode()
+
+
 @pytest.fixture
 def server():
     s = PrivateMariaDB().start()
@@ -83,9 +95,9 @@ def test_program_starts_from_copy_and_goes_live(server, tmp_path):
     prog = subprocess.Popen([sys.executable, script, "second"], env=env, cwd=str(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        first = prog.stdout.readline().decode()
+        first = _readline(prog)
         assert first.strip() == "start rate=10 mode=fast old=1 gain=3"
-        refused = prog.stdout.readline().decode()
+        refused = _readline(prog)
         assert refused.startswith("write refused: cannot reach the config database mysql://")
         assert "the change was not stored" in refused
         server.start()
