@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -123,3 +124,30 @@ def test_program_starts_from_copy_and_goes_live(server, tmp_path):
     assert values == {"rate": "13", "gain": "3"}
     # logged while the server was down, stored once it returned
     assert "last-known-good copy" in logged[0][1] and "reachable again" in logged[-1][1], logged
+
+
+def test_hung_server_costs_one_timeout_then_goes_live(server, tmp_path):
+    """A paused (hung) server: one connect timeout, every version from its copy, live on resume."""
+    from CryoCore import API
+    settings = dict(server.settings("lkghung"), db_timeout=2,
+                    config_lkg_dir=str(tmp_path / "lkg"))
+    root = API.get_config(None, db_cfg=settings)
+    root["default_version"] = "field"
+    API.get_config("Cam", db_cfg=settings)["fps"] = 30   # version "field"
+    API.reset()
+    server.pause()
+    try:
+        start = time.time()
+        cfg = API.get_config("Cam", db_cfg=settings)   # default -> field: two versions
+        took = time.time() - start
+        assert cfg.get_version() == "field" and cfg["fps"] == 30
+        assert took < 3.5, "waited %.1f s: more than one connect timeout" % took
+        changed = threading.Event()
+        cfg.add_callback("fps", lambda p: changed.set())
+    finally:
+        server.resume()
+    raw = InternalDB.mysql("raw", config=settings)
+    raw._execute("UPDATE config SET value = '25' WHERE name = 'fps'")
+    raw.close()
+    assert changed.wait(10.0), "never went live after the server resumed"
+    assert cfg["fps"] == 25

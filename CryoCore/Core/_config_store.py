@@ -25,6 +25,7 @@ POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
+RECENTLY_DOWN = 5.0     # seconds: after a failed connect, load copies without waiting again
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
 
 
@@ -125,11 +126,13 @@ class Store(object):
         self._copies = _config_lkg.use_copies  # a tool's store never writes or serves copies
         self._save_error = None
         self._local_id = 0      # ids (negative) of set_default nodes made while offline
+        self._down = None       # (when, error) of the last failed connect, until one works
         try:
             self._ensure_schema()
         except DatabaseError as e:  # unreachable: load_version may serve a saved copy
             if not _unreachable(e):
                 raise
+            self._down = (time.time(), e)
         self.versions = {}      # name -> VersionCache
         self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
         self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
@@ -164,12 +167,18 @@ class Store(object):
         served instead, until the poller finds the database again.
         """
         _check_version_name(name)
-        try:
-            vc, events = self._load_live(name, create, fire_new=False)
-        except DatabaseError as e:
-            if not _unreachable(e):
-                raise
-            vc, events = self._load_copy(name, e), []
+        vc, events, down = None, [], self._down
+        if down is not None and time.time() - down[0] < RECENTLY_DOWN:
+            # just failed to connect: a hung server would make every version wait again
+            vc = self._load_copy(name, down[1], required=False)
+        if vc is None:
+            try:
+                vc, events = self._load_live(name, create, fire_new=False)
+            except DatabaseError as e:
+                if not _unreachable(e):
+                    raise
+                self._down = (time.time(), e)
+                vc = self._load_copy(name, e)
         self._start()
         self._fire(events)
         self.save_copies()
@@ -192,6 +201,7 @@ class Store(object):
             events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
             was_copy, vc.from_copy = vc.from_copy, None
             self.versions[name] = vc
+            self._down = None
             pending, vc.pending = vc.pending, []
         if was_copy:
             self._saved.pop(name, None)
@@ -201,10 +211,13 @@ class Store(object):
                                only_missing=True, _fire=False) or []
         return vc, events
 
-    def _load_copy(self, name, error):
-        """Serve the last-known-good copy of `name` (re-raise `error` clearly if none)."""
+    def _load_copy(self, name, error, required=True):
+        """Serve the last-known-good copy of `name`; without one raise `error` clearly
+        (or return None unless `required`)."""
         copy = _config_lkg.load(self.db.settings, name) if self._copies else None
         if copy is None:
+            if not required:
+                return None
             raise _config_lkg.unreachable(self.db, error)
         with self._lock:
             vc = self.versions.get(name)
@@ -412,6 +425,7 @@ class Store(object):
                     (vc.id,)).fetchone()
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
+            self._down = None
         self.save_copies()
         self._fire(events)
 
