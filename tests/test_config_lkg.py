@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from CryoCore import API
-from CryoCore.Core import Config, InternalDB, _config_lkg
+from CryoCore.Core import InternalDB, _config_lkg
 from CryoCore.Core._exceptions import DatabaseError
 from CryoCore.Tools import ConfigTool, _common
 

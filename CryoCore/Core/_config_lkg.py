@@ -26,6 +26,115 @@ _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 use_copies = True
 
 
+RECENTLY_DOWN = 5.0  # seconds: after a failed connect, serve copies without waiting again
+
+
+class Copies(object):
+    """The copies side of one config store: saving, serving, and offline set_default."""
+
+    def __init__(self, store):
+        self.store = store
+        self.enabled = use_copies  # a tool's store never writes or serves copies
+        self._saved = {}           # version name -> generation of its last copy
+        self._save_error = None
+        self._local_id = 0         # ids (negative) of nodes set_default made while offline
+        self._down = None          # (when, error) of the last failed connect, until one works
+
+    @property
+    def settings(self):
+        return self.store.db.settings
+
+    # -- reachability ----------------------------------------------------------------
+    def note_down(self, error):
+        self._down = (time.time(), error)
+
+    def note_up(self, live_again=None):
+        """The database answered (`live_again`: a version that was served from its copy)."""
+        self._down = None
+        if live_again is not None:
+            self._saved.pop(live_again, None)
+            announce_live(self.store.db, live_again)
+
+    def recently_down(self):
+        down = self._down
+        return down is not None and time.time() - down[0] < RECENTLY_DOWN
+
+    # -- serving -----------------------------------------------------------------------
+    def serve(self, name, required=True):
+        """Serve the copy of version `name` from the cache; without one raise the last
+        connect error clearly (or return None unless `required`)."""
+        from ._config_store import VersionCache
+        store = self.store
+        copy = load(self.settings, name) if self.enabled else None
+        error = self._down[1] if self._down else None
+        if copy is None:
+            if not required:
+                return None
+            raise unreachable(store.db, error)
+        with store._lock:
+            vc = store.versions.get(name)
+            if vc is not None and vc.id is not None:
+                return vc
+            vc = VersionCache(name)
+            v = copy["version"]
+            vc.id, vc.device, vc.comment = v.get("id"), v.get("device"), v.get("comment")
+            store._apply(vc, copy["rows"], full=True, fire_new=False)
+            vc.from_copy = copy["path"]
+            store.versions[name] = vc
+        announce_copy(store.db, name, copy, error)
+        return vc
+
+    def set_default(self, vc, parts, value, datatype):
+        """set_default while serving a copy: keep it in the cache, store it when live.
+
+        Returns False when the version is live after all (write normally).
+        """
+        from . import _config_types as T
+        from ._config_store import Node
+        with self.store._lock:
+            if not vc.from_copy:
+                return False
+            path = ".".join(parts)
+            if path in vc.paths:
+                return True
+            dt = datatype or T.guess_python(value)
+            typed, text = T.prepare(value, dt, path)
+            rows, parent = [], 0
+            for i, part in enumerate(parts):
+                node = vc.paths.get(".".join(parts[:i + 1]))
+                if node is None:
+                    self._local_id -= 1
+                    last = i == len(parts) - 1
+                    node = Node(self._local_id, parent, part, text if last else None,
+                                dt if last else "folder", None, None)
+                    rows.append((node.id, node.parent, node.name, node.text, node.datatype,
+                                 None, None))
+                parent = node.id
+            self.store._apply(vc, rows, fire_new=False)
+            vc.pending.append((path, value, datatype))
+            return True
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self):
+        """Write the copy of every live version that changed since its last copy."""
+        if not self.enabled:
+            return
+        for vc in list(self.store.versions.values()):
+            generation = vc.generation
+            if vc.id is None or vc.from_copy or self._saved.get(vc.name) == generation:
+                continue
+            try:
+                save(self.settings, vc)
+            except (IOError, OSError, ValueError) as e:  # never break a program over a copy
+                msg = " ".join(to_text(str(e)).split())
+                if msg != self._save_error:
+                    from .InternalDB import report
+                    report("cannot save last-known-good config copy: %s" % msg)
+                self._save_error = msg
+                continue
+            self._saved[vc.name] = generation
+
+
 def default_dir():
     return os.path.join(os.path.expanduser("~"), ".cryocore", "config-lkg")
 
@@ -145,6 +254,8 @@ def _describe(settings):
 # -- messages ---------------------------------------------------------------------------
 def _reason(db, error):
     """The driver's words of `error`, without our own prefixes and the SQL text."""
+    if error is None:
+        return "no answer"
     text = " ".join(to_text(str(error)).split())
     where = db.describe()
     for prefix in ("cannot reach the config database %s: " % where,
@@ -160,7 +271,9 @@ def _reason(db, error):
 def unreachable(db, error, doing=None):
     """A DatabaseError saying clearly that the config database cannot be reached."""
     from ._exceptions import DatabaseError
-    message = "cannot reach the config database %s: %s" % (db.describe(), _reason(db, error))
+    message = "cannot reach the config database %s" % db.describe()
+    if error is not None:
+        message += ": %s" % _reason(db, error)
     if doing:
         message += " (%s)" % doing
     err = DatabaseError(message)

@@ -25,7 +25,6 @@ POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
-RECENTLY_DOWN = 5.0     # seconds: after a failed connect, load copies without waiting again
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
 
 
@@ -122,17 +121,13 @@ class Store(object):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
         self._lock = threading.RLock()
         self._schema_ok = False
-        self._saved = {}        # version name -> generation of its last-known-good copy
-        self._copies = _config_lkg.use_copies  # a tool's store never writes or serves copies
-        self._save_error = None
-        self._local_id = 0      # ids (negative) of set_default nodes made while offline
-        self._down = None       # (when, error) of the last failed connect, until one works
+        self.copies = _config_lkg.Copies(self)  # last-known-good copies of the versions
         try:
             self._ensure_schema()
         except DatabaseError as e:  # unreachable: load_version may serve a saved copy
             if not _unreachable(e):
                 raise
-            self._down = (time.time(), e)
+            self.copies.note_down(e)
         self.versions = {}      # name -> VersionCache
         self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
         self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
@@ -167,21 +162,20 @@ class Store(object):
         served instead, until the poller finds the database again.
         """
         _check_version_name(name)
-        vc, events, down = None, [], self._down
-        if down is not None and time.time() - down[0] < RECENTLY_DOWN:
-            # just failed to connect: a hung server would make every version wait again
-            vc = self._load_copy(name, down[1], required=False)
+        events = []
+        # just failed to connect: a hung server would make every version wait again
+        vc = self.copies.serve(name, required=False) if self.copies.recently_down() else None
         if vc is None:
             try:
                 vc, events = self._load_live(name, create, fire_new=False)
             except DatabaseError as e:
                 if not _unreachable(e):
                     raise
-                self._down = (time.time(), e)
-                vc = self._load_copy(name, e)
+                self.copies.note_down(e)
+                vc = self.copies.serve(name)
         self._start()
         self._fire(events)
-        self.save_copies()
+        self.copies.save()
         return vc
 
     def _load_live(self, name, create, fire_new):
@@ -201,36 +195,12 @@ class Store(object):
             events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
             was_copy, vc.from_copy = vc.from_copy, None
             self.versions[name] = vc
-            self._down = None
             pending, vc.pending = vc.pending, []
-        if was_copy:
-            self._saved.pop(name, None)
-            _config_lkg.announce_live(self.db, name)
+        self.copies.note_up(name if was_copy else None)
         for path, value, datatype in pending:  # set_default calls made while offline
             events += self.set(vc, path, value, datatype=datatype, create=True,
                                only_missing=True, _fire=False) or []
         return vc, events
-
-    def _load_copy(self, name, error, required=True):
-        """Serve the last-known-good copy of `name`; without one raise `error` clearly
-        (or return None unless `required`)."""
-        copy = _config_lkg.load(self.db.settings, name) if self._copies else None
-        if copy is None:
-            if not required:
-                return None
-            raise _config_lkg.unreachable(self.db, error)
-        with self._lock:
-            vc = self.versions.get(name)
-            if vc is not None and vc.id is not None:
-                return vc
-            vc = VersionCache(name)
-            v = copy["version"]
-            vc.id, vc.device, vc.comment = v.get("id"), v.get("device"), v.get("comment")
-            self._apply(vc, copy["rows"], full=True, fire_new=False)
-            vc.from_copy = copy["path"]
-            self.versions[name] = vc
-        _config_lkg.announce_copy(self.db, name, copy, error)
-        return vc
 
     @property
     def offline(self):
@@ -239,21 +209,7 @@ class Store(object):
 
     def save_copies(self):
         """Write the last-known-good copy of every live version that changed since."""
-        if not self._copies:
-            return
-        for vc in list(self.versions.values()):
-            generation = vc.generation
-            if vc.id is None or vc.from_copy or self._saved.get(vc.name) == generation:
-                continue
-            try:
-                _config_lkg.save(self.db.settings, vc)
-            except (IOError, OSError, ValueError) as e:  # never break a program over a copy
-                msg = _describe(e)
-                if msg != self._save_error:
-                    InternalDB.report("cannot save last-known-good config copy: %s" % msg)
-                self._save_error = msg
-                continue
-            self._saved[vc.name] = generation
+        self.copies.save()
 
     def version(self, name, create=True):
         """The cache of version `name` (loaded on first use)."""
@@ -425,8 +381,8 @@ class Store(object):
                     (vc.id,)).fetchone()
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
-            self._down = None
-        self.save_copies()
+            self.copies.note_up()
+        self.copies.save()
         self._fire(events)
 
     # -- callbacks ---------------------------------------------------------------
@@ -544,7 +500,7 @@ class Store(object):
         if datatype is not None:
             T.check_datatype(datatype)
         comment = T.check_comment(comment, path)
-        if only_missing and vc.from_copy and self._default_offline(vc, parts, value, datatype):
+        if only_missing and vc.from_copy and self.copies.set_default(vc, parts, value, datatype):
             return None
 
         def do(vid, touched, deleted):
@@ -570,34 +526,6 @@ class Store(object):
                              "WHERE id = %s", (text, dt, new_comment, row[0]))
             touched.add(row[0])
         return self.write(vc, do, fire=_fire)
-
-    def _default_offline(self, vc, parts, value, datatype):
-        """set_default while serving a copy: keep it in the cache, store it when live.
-
-        Returns False when the database turns out to be reachable (write normally).
-        """
-        with self._lock:
-            if not vc.from_copy:
-                return False
-            path = ".".join(parts)
-            if path in vc.paths:
-                return True
-            dt = datatype or T.guess_python(value)
-            typed, text = T.prepare(value, dt, path)
-            rows, parent = [], 0
-            for i, part in enumerate(parts):
-                node = vc.paths.get(".".join(parts[:i + 1]))
-                if node is None:
-                    self._local_id -= 1
-                    last = i == len(parts) - 1
-                    node = Node(self._local_id, parent, part, text if last else None,
-                                dt if last else "folder", None, None)
-                    rows.append((node.id, node.parent, node.name, node.text, node.datatype,
-                                 None, None))
-                parent = node.id
-            self._apply(vc, rows, fire_new=False)
-            vc.pending.append((path, value, datatype))
-            return True
 
     def set_comment(self, vc, path, comment):
         parts = T.check_path(path)
