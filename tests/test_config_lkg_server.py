@@ -12,6 +12,7 @@ import time
 import pytest
 
 from CryoCore.Core import InternalDB
+from CryoCore.Core._exceptions import DatabaseError
 
 from _mariadb import PrivateMariaDB
 from conftest import ROOT, write_settings
@@ -142,6 +143,10 @@ def test_hung_server_costs_one_timeout_then_goes_live(server, tmp_path):
         took = time.time() - start
         assert cfg.get_version() == "field" and cfg["fps"] == 30
         assert took < 3.5, "waited %.1f s: more than one connect timeout" % took
+        start = time.time()
+        with pytest.raises(DatabaseError) as e:  # refused at once, not after a timeout
+            cfg["fps"] = 31
+        assert time.time() - start < 0.5 and "the change was not stored" in str(e.value)
         changed = threading.Event()
         cfg.add_callback("fps", lambda p: changed.set())
     finally:

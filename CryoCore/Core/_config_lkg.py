@@ -59,6 +59,10 @@ class Copies(object):
         down = self._down
         return down is not None and time.time() - down[0] < RECENTLY_DOWN
 
+    def down_error(self):
+        """The last connect failure (a DatabaseError marked as a connection error)."""
+        return self._down[1] if self._down else unreachable(self.store.db, None)
+
     # -- serving -----------------------------------------------------------------------
     def serve(self, name, required=True):
         """Serve the copy of version `name` from the cache; without one raise the last

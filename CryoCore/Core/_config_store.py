@@ -349,6 +349,8 @@ class Store(object):
                     InternalDB.report("config database reachable again")
                 self._poll_error, delay = None, POLL_INTERVAL
             except Exception as e:  # keep serving the cache; report once, back off
+                if _unreachable(e):
+                    self.copies.note_down(e)
                 msg = _describe(e)
                 if msg != self._poll_error:
                     InternalDB.report("config poller: %s" % msg)
@@ -469,6 +471,8 @@ class Store(object):
         events = []
         with self._lock, self._reaching("the change was not stored"):
             if vc.from_copy:  # never write with ids from a copy: go live first
+                if self.copies.recently_down():  # fail fast: a hung server holds the lock
+                    raise self.copies.down_error()
                 events += self._load_live(vc.name, True, fire_new=True)[1]
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
