@@ -31,8 +31,21 @@ class MalformedInput(ConfigValueError):
     """Deserialize/import input that is not what it should be."""
 
 
+try:  # input nested deeper than the stack
+    _TOO_DEEP = RecursionError
+except NameError:  # Python 2.7 raises RuntimeError
+    _TOO_DEEP = RuntimeError
+
+
 def parse_serialized(text, root):
     """Items (path, value, datatype, comment) placing each top node under `root`."""
+    try:
+        return _parse_serialized(text, root)
+    except _TOO_DEEP:
+        raise MalformedInput("malformed serialized config: nested too deeply")
+
+
+def _parse_serialized(text, root):
     try:
         data = json.loads(to_text(text))
     except ValueError as e:

@@ -12,6 +12,7 @@ from ._exceptions import ConfigValueError, IntegrityException
 
 DATATYPES = ("boolean", "integer", "double", "string", "folder")
 MAX_NAME = 128        # config.name VARCHAR(128)
+MAX_DEPTH = 100       # levels of a path: deeper trees would exhaust the stack of the tools
 MAX_VALUE = 256       # config.value VARCHAR(256), in characters
 MAX_COMMENT_BYTES = 65535  # config.comment TEXT
 ROOT = "root"
@@ -97,6 +98,9 @@ def check_path(path, what="path"):
     parts = split_path(path)
     if not parts:
         raise ConfigValueError("empty %s: a parameter name is needed" % what)
+    if len(parts) > MAX_DEPTH:
+        raise ConfigValueError("%s %s has %d levels (at most %d)"
+                               % (what, show(path[:60] + "..."), len(parts), MAX_DEPTH))
     for part in parts:
         check_name(part)
     return parts
