@@ -120,8 +120,8 @@ def _clear_all(db, args):
 def parse_level(text):
     """A level name (any case) or number; anything else is a ToolError."""
     raw = (text or "").strip()
-    if raw.lstrip("-").isdigit():
-        return int(raw)
+    if re.match(r"^-?[0-9]+$", raw):  # ASCII digits only ("²".isdigit() is true)
+        return max(-_common.MAX_ROWS, min(int(raw), _common.MAX_ROWS))  # fits any column
     name = raw.upper()
     if name == "WARN":
         name = "WARNING"
@@ -152,7 +152,7 @@ class Query(object):
         since = _common.parse_since(args.since) if args.since is not None else None
         if args.lines is not None and args.lines < 0:
             raise _common.ToolError("-n must be 0 or more, not %d" % args.lines)
-        lines = args.lines
+        lines = min(args.lines, _common.MAX_ROWS) if args.lines is not None else None
         if lines is None and not args.all and since is None:
             lines = DEFAULT_LINES
         if args.all and args.lines is None:
@@ -277,6 +277,7 @@ class Printer(object):
             after = context if args.after is None else args.after
             if min(before, after) < 0:
                 raise _common.ToolError("context lines must be 0 or more")
+            before, after = min(before, _common.MAX_ROWS), min(after, _common.MAX_ROWS)
             self._before = collections.deque(maxlen=before or None) if before else None
             self._after_n = after
             self._after_left = 0

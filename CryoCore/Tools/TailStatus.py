@@ -282,6 +282,7 @@ def main(argv=None, out=None, stop=None):
     out = out or sys.stdout
     if args.rows < 0:
         raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
+    args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
     if args.since:
         _common.parse_since(args.since)  # a bad time fails before touching the database
     db = _open(args)

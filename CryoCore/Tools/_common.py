@@ -17,6 +17,8 @@ from CryoCore.Core import _settings
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
 
 DB_FLAGS = ("db_name", "db_user", "db_host", "db_password", "db_type", "db_path", "db_port")
+#: Larger row counts and numbers from the command line are clamped to this (SQL takes 64 bits).
+MAX_ROWS = 1 << 62
 
 
 class ToolError(Exception):
@@ -111,7 +113,8 @@ def parse_since(text, now=None):
     except ValueError:
         pass
     else:
-        return now + value if value < 0 else value
+        if value == value and abs(value) != float("inf"):  # nan and inf are no time
+            return now + value if value < 0 else value
     try:
         return time.mktime(time.strptime(" ".join(raw.split()), "%a %b %d %H:%M:%S %Y"))
     except ValueError:
