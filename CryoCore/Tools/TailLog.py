@@ -120,7 +120,7 @@ def _clear_all(db, args):
 def parse_level(text):
     """A level name (any case) or number; anything else is a ToolError."""
     raw = (text or "").strip()
-    if re.match(r"^-?[0-9]+$", raw):  # ASCII digits only ("²".isdigit() is true)
+    if re.match(r"^-?[0-9]+$", raw):  # ASCII digits only (str.isdigit() takes superscripts)
         return max(-_common.MAX_ROWS, min(int(raw), _common.MAX_ROWS))  # fits any column
     name = raw.upper()
     if name == "WARN":
