@@ -2,6 +2,7 @@
 'Error:' line, never a traceback (issue 8)."""
 from __future__ import absolute_import, division, print_function
 
+import io
 import subprocess
 import sys
 
@@ -63,3 +64,29 @@ def test_tailstatus_non_utf8_arguments(data):
     proc = _run(data, "CryoCore/Tools/TailStatus.py", "--bw", u"Evil:it's 100%")
     assert proc.stdout.decode("utf-8").endswith(
         u"[Evil] it's 100% = '; DROP TABLE status; -- \\\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+EVIL = u"\x1b]0;owned\x07\x1b[2J\rgone"
+
+
+@pytest.mark.parametrize("tool", ["TailLog", "TailStatus"])
+def test_terminal_never_gets_escape_sequences_from_the_data(backend, monkeypatch, tool):
+    """On a terminal control characters of stored text are shown as escapes; pipes get it
+    exactly (the other tests)."""
+    from CryoCore.Tools import TailLog, TailStatus, _common
+    API.get_log("evil").info(EVIL)
+    API.get_status("evil")["x"] = EVIL
+    assert _runtime.writer().flush(30)
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    main = TailLog.main if tool == "TailLog" else TailStatus.main
+    assert _common.run(main, []) == 0
+    shown = term.getvalue()
+    assert u"\\x1b]0;owned\\x07\\x1b[2J\\x0dgone" in shown
+    assert u"\x1b]" not in shown and u"\x07" not in shown and u"\r" not in shown
+    assert u"\x1b[" in shown  # the tool's own colours still work

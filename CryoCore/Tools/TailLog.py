@@ -342,6 +342,7 @@ def format_row(row):
 
 def _write(text, stream=None):
     stream = stream or sys.stdout
+    text = _common.terminal_safe(text, stream)  # no escape sequences from the data on a tty
     if PY2 and not getattr(stream, "encoding", None):
         stream.write(text.encode("utf-8"))
     else:

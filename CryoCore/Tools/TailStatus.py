@@ -171,7 +171,7 @@ def _by_time(rows):
 def _write(lines, out):
     from CryoCore.Core._compat import PY2
     for line in lines:
-        line += "\n"
+        line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
         if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
             line = line.encode("utf-8")
         out.write(line)

@@ -96,6 +96,24 @@ def colour(text, name, enabled=True):
     return "\033[%sm%s\033[0m" % (COLOURS[name], text)
 
 
+# Control characters a terminal would act on (clear the screen, move the cursor, set the
+# title...), except newline and tab; colour sequences (ESC [ digits m) pass.
+_CONTROL = re.compile(u"\x1b(?!\\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text, stream=None):
+    """`text` for `stream`: on a terminal, control characters from the data become visible
+    escapes (``\\x1b``); to a pipe or file it is unchanged (exact)."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return text
+    return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
+
+
 # -- time -----------------------------------------------------------------
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
