@@ -90,3 +90,12 @@ def test_terminal_never_gets_escape_sequences_from_the_data(backend, monkeypatch
     assert u"\\x1b]0;owned\\x07\\x1b[2J\\x0dgone" in shown
     assert u"\x1b]" not in shown and u"\x07" not in shown and u"\r" not in shown
     assert u"\x1b[" in shown  # the tool's own colours still work
+
+
+def test_configtool_terminal_gets_no_escape_sequences(backend, monkeypatch):
+    from CryoCore.Tools import ConfigTool, _common
+    API.get_config("Evil")["v"] = EVIL
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    assert _common.run(ConfigTool.main, ["list", "Evil"]) == 0
+    assert term.getvalue() == u"Evil.v = \\x1b]0;owned\\x07\\x1b[2J\\x0dgone\n"
