@@ -9,20 +9,16 @@ one database round trip.  The budget is 1 s (spec section 3).
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
-import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
+import _bench  # noqa: E402
 from CryoCore import API  # noqa: E402
 
 CHILD = """
@@ -44,27 +40,8 @@ def pct(values, p):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mysql", action="store_true")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    p.add_argument("--user", default="root")
-    p.add_argument("--password", default="")
-    p.add_argument("-n", type=int, default=40)
-    args = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ccbench-")
-    dbname = None
-    if args.mysql:
-        dbname = "ccbench_%s" % uuid.uuid4().hex[:10]
-        settings = {"db_type": "mysql", "db_host": args.host, "db_port": args.port,
-                    "db_user": args.user, "db_password": args.password, "db_name": dbname}
-    else:
-        settings = {"db_type": "sqlite", "db_path": os.path.join(tmp, "bench.db")}
-    settings_file = os.path.join(tmp, "settings.json")
-    with open(settings_file, "w") as f:
-        json.dump(settings, f)
-    os.environ["CRYOCORE_CONFIG"] = settings_file
-    try:
+    args = _bench.parse_args(__doc__, ("-n", 40, "changes the other process makes"))
+    with _bench.scratch_backend(args, settings_file=True) as backend:
         cfg = API.get_config("Bench")
         cfg["value"] = 0
         seen = {}
@@ -102,9 +79,8 @@ def main():
                 delays.append(min(later) - t)
                 superseded += i not in seen
         missed = [i for i in written if not any(v >= i for v in seen)]
-        backend = "MariaDB" if args.mysql else "SQLite"
         print("config callback delay across processes (%s, Python %s, %d changes)"
-              % (backend, sys.version.split()[0], len(written)))
+              % (backend.label, sys.version.split()[0], len(written)))
         print("  same-process write+callback median %7.2f ms" % (pct(local, 50) * 1e3))
         print("  one DB round trip           median %7.2f ms" % (pct(rtt, 50) * 1e3))
         print("  other process -> callback   median %7.1f ms  p95 %7.1f ms  max %7.1f ms"
@@ -115,15 +91,6 @@ def main():
               % (superseded, len(written)))
         if missed:
             print("  MISSED changes (callback never saw them): %s" % missed)
-    finally:
-        API.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
-        if dbname:
-            import mysql.connector
-            conn = mysql.connector.connect(host=args.host, port=args.port, user=args.user,
-                                           password=args.password, use_pure=True)
-            conn.cursor().execute("DROP DATABASE IF EXISTS `%s`" % dbname)
-            conn.close()
 
 
 if __name__ == "__main__":

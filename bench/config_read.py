@@ -8,25 +8,14 @@ parameters; the database is a temp SQLite file, or MariaDB with --mysql
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 import timeit
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import _bench  # noqa: E402
 from CryoCore import API  # noqa: E402
-
-
-def settings_for(args, tmp):
-    if not args.mysql:
-        return {"db_type": "sqlite", "db_path": os.path.join(tmp, "bench.db")}, None
-    name = "ccbench_%s" % uuid.uuid4().hex[:10]
-    return {"db_type": "mysql", "db_host": args.host, "db_port": args.port, "db_user": args.user,
-            "db_password": args.password, "db_name": name}, name
 
 
 def best(stmt, n, glb):
@@ -35,18 +24,9 @@ def best(stmt, n, glb):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mysql", action="store_true")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    p.add_argument("--user", default="root")
-    p.add_argument("--password", default="")
-    p.add_argument("-n", type=int, default=1000000)
-    args = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ccbench-")
-    settings, dbname = settings_for(args, tmp)
-    try:
-        API.set_config_db(settings)
+    args = _bench.parse_args(__doc__, ("-n", 1000000, "reads per timing"))
+    with _bench.scratch_backend(args) as backend:
+        API.set_config_db(backend.settings)
         root = API.get_config()
         items = dict(("Module%d.param%d" % (i // 20, i), i) for i in range(400))
         for path, value in items.items():
@@ -60,21 +40,12 @@ def main():
         c = best('cfg["param150"]', n, glb)
         a = best('root["Module7.param150"]', n, glb)
         g = best('cfg.get("param150").value', n // 10, glb)
-        backend = "MariaDB" if args.mysql else "SQLite"
-        print("config read cost (%s, Python %s, %d reads)" % (backend, sys.version.split()[0], n))
+        print("config read cost (%s, Python %s, %d reads)"
+              % (backend.label, sys.version.split()[0], n))
         print("  plain dict lookup         %7.1f ns" % d)
         print("  cfg[\"param150\"]           %7.1f ns   ratio %.1fx" % (c, c / d))
         print("  root[\"Module7.param150\"]  %7.1f ns   ratio %.1fx" % (a, a / d))
         print("  cfg.get(...).value        %7.1f ns   ratio %.1fx" % (g, g / d))
-    finally:
-        API.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
-        if dbname:
-            import mysql.connector
-            conn = mysql.connector.connect(host=args.host, port=args.port, user=args.user,
-                                           password=args.password, use_pure=True)
-            conn.cursor().execute("DROP DATABASE IF EXISTS `%s`" % dbname)
-            conn.close()
 
 
 if __name__ == "__main__":

@@ -10,29 +10,18 @@ and a tick that picks up a change made elsewhere.  The budget is 50 ms a key.
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import _bench  # noqa: E402
 from CryoCore import API  # noqa: E402
 from CryoCore.Tools import _configui_render as R  # noqa: E402
 from CryoCore.Tools import _configui_state as S  # noqa: E402
 
 BUDGET_MS = 50.0
-
-
-def settings_for(args, tmp):
-    if not args.mysql:
-        return {"db_type": "sqlite", "db_path": os.path.join(tmp, "bench.db")}, None
-    name = "ccbench_%s" % uuid.uuid4().hex[:10]
-    return {"db_type": "mysql", "db_host": args.host, "db_port": args.port, "db_user": args.user,
-            "db_password": args.password, "db_name": name}, name
 
 
 def build(version, params):
@@ -124,18 +113,9 @@ def run_keys(cfg, writer):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mysql", action="store_true")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    p.add_argument("--user", default="root")
-    p.add_argument("--password", default="")
-    p.add_argument("--params", type=int, default=10000)
-    args = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ccbench-")
-    settings, dbname = settings_for(args, tmp)
-    try:
-        API.set_config_db(settings)
+    args = _bench.parse_args(__doc__, ("--params", 10000, "parameters in the big tree"))
+    with _bench.scratch_backend(args) as backend:
+        API.set_config_db(backend.settings)
         results = {}
         for label, n in (("small", 100), ("big", args.params)):
             version = "bench%d" % n
@@ -147,10 +127,9 @@ def main():
             writer.set("Module000.Sub0.param1", -1)  # warm-up: SQLite's WAL checkpoint
             time.sleep(0.5)
             results[label] = (run_keys(cfg, writer), built, len(S.Tree(cfg)))
-        backend = "MariaDB" if args.mysql else "SQLite"
         small, big = results["small"][0], results["big"][0]
         print("ConfigUI per-key time (%s, Python %s), handle_key + refresh + render 80x24"
-              % (backend, sys.version.split()[0]))
+              % (backend.label, sys.version.split()[0]))
         print("  trees: %d and %d entries (parameters and folders); building the big one took "
               "%.1f s" % (results["small"][2], results["big"][2], results["big"][1]))
         print("  %-30s %9s %9s %9s %9s %7s" % ("key", "100 med", "100 max", "10k med", "10k max",
@@ -165,15 +144,6 @@ def main():
                   % (label, sm, s[-1], bm, b[-1], bm / sm if sm else float("nan")))
         print("  worst key on the big tree: %.1f ms (budget %.0f ms): %s"
               % (worst, BUDGET_MS, "OK" if worst < BUDGET_MS else "OVER BUDGET"))
-    finally:
-        API.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
-        if dbname:
-            import mysql.connector
-            conn = mysql.connector.connect(host=args.host, port=args.port, user=args.user,
-                                           password=args.password, use_pure=True)
-            conn.cursor().execute("DROP DATABASE IF EXISTS `%s`" % dbname)
-            conn.close()
 
 
 if __name__ == "__main__":

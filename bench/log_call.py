@@ -1,47 +1,27 @@
 #!/usr/bin/env python
 """Caller-side cost of a log call: CryoCore vs a stdlib FileHandler, measured in one run.
 
-    python bench/log_call.py [--mysql] [-n CALLS] [--repeat R]
+    python bench/log_call.py [--mysql] [--host 127.0.0.1] [--port 3306] [-n CALLS] [--repeat R]
 
 Prints the time per call of ``log.info("value %d", i)`` through a CryoCore logger
 and through a stdlib logger with a ``logging.FileHandler`` (target ratio <= 1,
 aim 0.5), and of a call below the level against a disabled stdlib call
 (target <= 1.1).  The CryoCore timing includes the background writer competing
 for the GIL; the writer is flushed between rounds, outside the timing.
-Default backend: a temporary SQLite file; ``--mysql`` uses MariaDB on
-127.0.0.1:3306 (root, no password) in a scratch database.
+Default backend: a temporary SQLite file; ``--mysql`` uses MariaDB in a
+scratch database (server from CC_TEST_MYSQL_*, default 127.0.0.1:3306, root,
+no password; see bench/_bench.py).
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
-import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import timeit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def _settings(args, tmp):
-    if not args.mysql:
-        return {"db_type": "sqlite", "db_path": os.path.join(tmp, "bench.db")}, None
-    import mysql.connector
-    name = "ccbench_%d" % os.getpid()
-    conn = mysql.connector.connect(host="127.0.0.1", user="root", use_pure=True)
-    conn.cursor().execute("CREATE DATABASE `%s`" % name)
-    conn.close()
-    return {"db_type": "mysql", "db_host": "127.0.0.1", "db_user": "root",
-            "db_name": name}, name
-
-
-def _drop(name):
-    import mysql.connector
-    conn = mysql.connector.connect(host="127.0.0.1", user="root", use_pure=True)
-    conn.cursor().execute("DROP DATABASE IF EXISTS `%s`" % name)
-    conn.close()
+import _bench  # noqa: E402
 
 
 def per_call(fn, calls, repeat, between=None):
@@ -56,25 +36,16 @@ def per_call(fn, calls, repeat, between=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mysql", action="store_true")
-    parser.add_argument("-n", type=int, default=20000, help="calls per round")
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ccbench")
-    settings, dbname = _settings(args, tmp)
-    path = os.path.join(tmp, "settings.json")
-    with open(path, "w") as f:
-        json.dump(settings, f)
-    os.environ["CRYOCORE_CONFIG"] = path
-    from CryoCore import API
-    from CryoCore.Core import _runtime
-    try:
+    args = _bench.parse_args(__doc__, ("-n", 20000, "calls per round"),
+                             ("--repeat", 7, "rounds"))
+    with _bench.scratch_backend(args, settings_file=True) as backend:
+        from CryoCore import API
+        from CryoCore.Core import _runtime
         cc = API.get_log("bench")
         std = logging.getLogger("bench_stdlib")
         std.propagate = False
         std.setLevel(logging.DEBUG)
-        std.addHandler(logging.FileHandler(os.path.join(tmp, "stdlib.log")))
+        std.addHandler(logging.FileHandler(os.path.join(backend.tmp, "stdlib.log")))
         flush = lambda: _runtime.writer().flush(120)  # noqa: E731
         cc.info("warm up")
         flush()
@@ -109,19 +80,13 @@ def main():
         results["below level"] = (cc_off, std_off)
         stored = _runtime.writer().stats()
         API.shutdown()
-        backend = "MariaDB" if args.mysql else "SQLite"
         print("Python %s, backend %s, %d calls x %d rounds (best round)"
-              % (sys.version.split()[0], backend, args.n, args.repeat))
+              % (sys.version.split()[0], backend.label, args.n, args.repeat))
         for name, target in (("info", 1.0), ("below level", 1.1)):
             c, s = results[name]
             print("%-12s CryoCore %7.3f us  stdlib %7.3f us  ratio %.2f  (target <= %.1f)"
                   % (name, c * 1e6, s * 1e6, c / s, target))
         print("writer: stored %(stored)d, dropped %(dropped)d, failed %(failed)d" % stored)
-    finally:
-        API.shutdown()
-        if dbname:
-            _drop(dbname)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

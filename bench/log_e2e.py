@@ -1,38 +1,27 @@
 #!/usr/bin/env python
 """End to end: 100,000 log records into MariaDB vs a raw multi-row INSERT, in one run.
 
-    python bench/log_e2e.py [-n RECORDS] [--repeat R]
+    python bench/log_e2e.py [--host 127.0.0.1] [--port 3306] [-n RECORDS] [--repeat R]
 
 CryoCore: from the first ``log.info`` until ``flush()`` says every row is
 stored (the logging calls, the writer and the driver all count).  Baseline:
 the same rows as multi-row INSERTs of 1,000 rows through the same driver
 (mysql-connector-python, pure), one connection, autocommit.  Target: the
 CryoCore rate is at least half the baseline rate (ratio >= 0.5).  Uses
-MariaDB on 127.0.0.1:3306 (root, no password) in a scratch database.
+MariaDB in a scratch database (server from CC_TEST_MYSQL_*, default
+127.0.0.1:3306, root, no password; see bench/_bench.py).
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import _bench  # noqa: E402
+
 COLUMNS = ("message", "level", "time", "msecs", "line", "func", "module", "logger")
-SERVER = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
-
-
-def _connect(database=None):
-    import mysql.connector
-    kwargs = dict(SERVER, use_pure=True, autocommit=True, charset="utf8mb4",
-                  collation="utf8mb4_general_ci")
-    if database:
-        kwargs["database"] = database
-    return mysql.connector.connect(**kwargs)
 
 
 def raw_insert(conn, n, chunk=1000):
@@ -80,24 +69,12 @@ def count(conn):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=100000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    name = "ccbench_e2e_%d" % os.getpid()
-    tmp = tempfile.mkdtemp(prefix="ccbench")
-    admin = _connect()
-    admin.cursor().execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4" % name)
-    path = os.path.join(tmp, "settings.json")
-    with open(path, "w") as f:
-        json.dump({"db_type": "mysql", "db_host": SERVER["host"], "db_port": SERVER["port"],
-                   "db_user": SERVER["user"], "db_password": SERVER["password"],
-                   "db_name": name}, f)
-    os.environ["CRYOCORE_CONFIG"] = path
-    try:
+    args = _bench.parse_args(__doc__, ("-n", 100000, "log records"), ("--repeat", 3, "rounds"),
+                             mysql_only=True)
+    with _bench.scratch_backend(args, settings_file=True) as backend:
         from CryoCore.Core import InternalDB, _schema
         _schema.ensure(InternalDB.mysql("bench", service="log"), "log")
-        conn = _connect(name)
+        conn = backend.raw_connection()
         raw_best, cc_best = None, None
         for _ in range(args.repeat):
             raw = raw_insert(conn, args.n)
@@ -114,10 +91,6 @@ def main():
         print("raw multi-row INSERT  %7.2f s  %8.0f rows/s" % (raw_best, args.n / raw_best))
         print("CryoCore log.info     %7.2f s  %8.0f rows/s" % (cc_best, args.n / cc_best))
         print("rate ratio CryoCore/raw %.2f  (target >= 0.5)" % (raw_best / cc_best))
-    finally:
-        admin.cursor().execute("DROP DATABASE IF EXISTS `%s`" % name)
-        admin.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,34 +7,20 @@ per statement as the writer does.  Aim: ratio (ours / raw rate) >= 0.5.
 
     python bench/status_e2e.py            # MariaDB on 127.0.0.1:3306 as root
     CC_TEST_MYSQL_HOST=... CC_TEST_MYSQL_PORT=... python bench/status_e2e.py
+    (server credentials from CC_TEST_MYSQL_*, see bench/_bench.py)
 """
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
 import sys
-import tempfile
 import time
-import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import _bench  # noqa: E402
+
 N = int(os.environ.get("BENCH_N", "100000"))
-SERVER = {"db_host": os.environ.get("CC_TEST_MYSQL_HOST", "127.0.0.1"),
-          "db_port": int(os.environ.get("CC_TEST_MYSQL_PORT", "3306")),
-          "db_user": os.environ.get("CC_TEST_MYSQL_USER", "root"),
-          "db_password": os.environ.get("CC_TEST_MYSQL_PASSWORD", "")}
-
-
-def connect(database=None):
-    import mysql.connector
-    kw = dict(host=SERVER["db_host"], port=SERVER["db_port"], user=SERVER["db_user"],
-              password=SERVER["db_password"], use_pure=True, autocommit=True,
-              charset="utf8mb4", collation="utf8mb4_general_ci")
-    if database:
-        kw["database"] = database
-    return mysql.connector.connect(**kw)
 
 
 def ours(settings_file):
@@ -69,18 +55,11 @@ def raw(conn, rows):
 
 
 def main():
-    db = "ccbench_%s" % uuid.uuid4().hex[:10]
-    admin = connect()
-    admin.cursor().execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4" % db)
-    d = tempfile.mkdtemp(prefix="ccbench-")
-    settings_file = os.path.join(d, "settings.json")
-    with open(settings_file, "w") as f:
-        json.dump(dict(SERVER, db_type="mysql", db_name=db), f)
-    try:
-        conn = connect(db)
+    with _bench.scratch_backend("mysql", settings_file=True) as backend:
+        conn = backend.raw_connection()
         results = []
         for attempt in range(3):
-            ours_s, produced = ours(settings_file)
+            ours_s, produced = ours(backend.settings_file)
             cur = conn.cursor()
             cur.execute("SELECT COUNT(*) FROM status WHERE paramid IN "
                         "(SELECT paramid FROM status_parameter WHERE name LIKE 'p%%')")
@@ -94,9 +73,6 @@ def main():
             cur.execute("DELETE FROM status")  # the next attempt starts from the same state
             results.append((ours_s, produced, raw_s))
         conn.close()
-    finally:
-        admin.cursor().execute("DROP DATABASE IF EXISTS `%s`" % db)
-        admin.close()
     best = min(results, key=lambda r: r[0])
     raw_best = min(r[2] for r in results)
     print("%d changes, MariaDB, mysql-connector (pure), best of 3" % N)

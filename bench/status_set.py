@@ -12,16 +12,16 @@ accounting), and the caller's cost while the status database is down
 """
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
 import sys
-import tempfile
 import threading
 import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import _bench  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "100000"))
 REPEAT = 5
@@ -30,15 +30,6 @@ REPEAT = 5
 def best(stmt, ns, number=N):
     """Best per-call time in ns over REPEAT runs (the usual timeit practice)."""
     return min(timeit.repeat(stmt, globals=ns, number=number, repeat=REPEAT)) / number * 1e9
-
-
-def use_settings(settings):
-    d = tempfile.mkdtemp(prefix="ccbench-")
-    path = os.path.join(d, "settings.json")
-    with open(path, "w") as f:
-        json.dump(settings, f)
-    os.environ["CRYOCORE_CONFIG"] = path
-    return d
 
 
 class Table(object):
@@ -77,12 +68,16 @@ def changes_cost(status, ns, stmt="ch.set_value(next(it))", number=N, drain=Fals
 
 
 def main():
+    with _bench.scratch_backend("sqlite", settings_file=True) as backend:
+        _measure(backend.tmp)
+
+
+def _measure(tmp):
+    """All the rows; $CRYOCORE_CONFIG names a temp SQLite database; `tmp` is for more files."""
     import prometheus_client
     from CryoCore import API
     from CryoCore.Core import _runtime
 
-    sqlite_dir = tempfile.mkdtemp(prefix="ccbench-")
-    use_settings({"db_type": "sqlite", "db_path": os.path.join(sqlite_dir, "cc.db")})
     gauge = prometheus_client.Gauge("bench", "bench",
                                     registry=prometheus_client.CollectorRegistry())
     ns = {"gauge": gauge, "it": iter(range(10 ** 9)), "next": next}
@@ -130,8 +125,8 @@ def main():
 
     # Down: nothing listens; the writer backs off, the caller must not notice.
     API.reset()
-    use_settings({"db_type": "mysql", "db_host": "127.0.0.1", "db_port": 1, "db_name": "x",
-                  "db_timeout": 1})
+    _bench.write_settings(tmp, {"db_type": "mysql", "db_host": "127.0.0.1", "db_port": 1,
+                                "db_name": "x", "db_timeout": 1}, "down.json")
     API.shutdown_grace_period = 0.5
     table.add("elem.set_value(new), status DB down (refused)",
               changes_cost(API.get_status("Down"), ns, number=N // 4, drain=True, up=False), g_new)
@@ -140,7 +135,7 @@ def main():
     if slow is not None:
         server, settings = slow
         try:
-            use_settings(settings)
+            _bench.write_settings(tmp, settings, "slow.json")
             st = API.get_status("Slow")
             st["c"] = 0
             assert _runtime.writer().flush(30)  # connected, tables made

@@ -5,19 +5,18 @@ Both sides insert the same 100,000 status-shaped rows with the same driver
 the same run.  Prints the ratio writer/raw (>= 0.5 is the target).
 
     python bench/writer_throughput.py [--rows N] [--host 127.0.0.1] [--port 3306]
+
+(server credentials from CC_TEST_MYSQL_*, see bench/_bench.py)
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import os
 import sys
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import mysql.connector  # noqa: E402
-
+import _bench  # noqa: E402
 from CryoCore.Core import InternalDB  # noqa: E402
 from CryoCore.Core._writer import BackgroundWriter, Sink  # noqa: E402
 
@@ -57,35 +56,30 @@ def writer_insert(settings, data):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, default=100000)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    a = p.parse_args()
-    name = "ccbench_%s" % uuid.uuid4().hex[:8]
-    conn = mysql.connector.connect(host=a.host, port=a.port, user="root", password="",
-                                   use_pure=True, autocommit=False)
+    a = _bench.parse_args(__doc__, ("--rows", 100000, "rows each side inserts"),
+                          mysql_only=True)
+    with _bench.scratch_backend(a) as backend:
+        conn = backend.raw_connection(autocommit=False)
+        try:
+            _run(a, backend, conn)
+        finally:
+            conn.close()  # before the DROP: an open transaction would block it
+
+
+def _run(a, backend, conn):
     cur = conn.cursor()
-    cur.execute("CREATE DATABASE %s" % name)
-    cur.execute("USE %s" % name)
     cur.execute(TABLE % "raw_rows")
     cur.execute(TABLE % "writer_rows")
-    settings = {"db_type": "mysql", "db_host": a.host, "db_port": a.port, "db_user": "root",
-                "db_password": "", "db_name": name}
-    try:
-        data = rows(a.rows)
-        raw = raw_insert(conn, data)
-        wr = writer_insert(settings, data)
-        cur.execute("SELECT COUNT(*) FROM writer_rows")
-        stored = cur.fetchone()[0]
-        assert stored == a.rows, "writer stored %d of %d rows" % (stored, a.rows)
-        print("rows: %d" % a.rows)
-        print("raw multi-row insert: %8.0f rows/s" % (a.rows / raw))
-        print("background writer:    %8.0f rows/s" % (a.rows / wr))
-        print("ratio writer/raw:     %8.2f  (target >= 0.5)" % (raw / wr))
-    finally:
-        cur.execute("DROP DATABASE %s" % name)
-        conn.close()
+    data = rows(a.rows)
+    raw = raw_insert(conn, data)
+    wr = writer_insert(backend.settings, data)
+    cur.execute("SELECT COUNT(*) FROM writer_rows")
+    stored = cur.fetchone()[0]
+    assert stored == a.rows, "writer stored %d of %d rows" % (stored, a.rows)
+    print("rows: %d" % a.rows)
+    print("raw multi-row insert: %8.0f rows/s" % (a.rows / raw))
+    print("background writer:    %8.0f rows/s" % (a.rows / wr))
+    print("ratio writer/raw:     %8.2f  (target >= 0.5)" % (raw / wr))
 
 
 if __name__ == "__main__":

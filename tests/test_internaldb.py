@@ -53,8 +53,9 @@ def test_schema_creates_every_table(backend):
             assert db._execute("SELECT COUNT(*) FROM %s" % table).fetchone()[0] >= 0
     assert db._execute("SELECT name FROM config_version").fetchall()[0][0] == "default"
     cols = [d[0] for d in db._execute("SELECT * FROM log WHERE 1=0").description]
-    assert cols == ["id", "message", "level", "time", "msecs", "line", "func", "module",
-                    "logger"]
+    assert cols[:9] == ["id", "message", "level", "time", "msecs", "line", "func", "module",
+                        "logger"]
+    assert cols[9:] == list(_schema.SEQ_COLUMNS)  # the writer's nullable sequence columns
 
 
 def test_threads_share_one_instance(backend):

@@ -20,7 +20,7 @@ from ._compat import PY2, to_text
 from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
-_LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 4031)
+_LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
 # Driver errors about the statement or its values (e.g. text UTF-8 cannot encode), never
 # about the connection, whatever their number.
 _BAD_STATEMENT = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
@@ -128,6 +128,7 @@ class mysql(object):
     def __init__(self, name, config=None, can_log=True, db_name=None, ssl=None,
                  num_connections=3, min_conn_time=10, is_direct=False, service=None):
         self.name = name
+        self.service = service  # which service's settings (the spool records it)
         self.can_log = can_log
         extra = dict(config) if isinstance(config, dict) else {}
         if db_name:
@@ -185,6 +186,8 @@ class mysql(object):
                     get_warnings=False)
         if s.get("db_compress"):
             args["compress"] = True
+        if _driver_has("read_timeout"):  # a hung server must not hang us (newer drivers)
+            args["read_timeout"] = args["write_timeout"] = max(1, int(round(self.timeout)))
         ssl = s.get("ssl") or {}
         if isinstance(ssl, dict) and ssl.get("enabled"):
             for ours, theirs in (("ca", "ssl_ca"), ("cert", "ssl_cert"), ("key", "ssl_key")):
@@ -207,7 +210,7 @@ class mysql(object):
         args = self._mysql_args()
         try:
             try:
-                return driver.connect(**args)
+                return self._with_timeout(driver.connect(**args))
             except driver.errors.ProgrammingError as e:
                 if getattr(e, "errno", None) != 1049:  # unknown database: create it
                     raise
@@ -218,11 +221,20 @@ class mysql(object):
                             % name.replace("`", "``"))
                 cur.execute("USE `%s`" % name.replace("`", "``"))
                 cur.close()
-                return conn
+                return self._with_timeout(conn)
         except driver.errors.Error as e:
             err = DatabaseError("cannot connect to %s: %s" % (self.describe(), _one_line(e)))
             err.connection_error = True
             raise err
+
+    def _with_timeout(self, conn):
+        """Older drivers (no read_timeout option, e.g. 8.0.23 on 2.7) drop the socket
+        timeout after connecting: put it back, so a hung server cannot hang us."""
+        if not _driver_has("read_timeout"):
+            sock = getattr(conn, "_socket", None)
+            if sock is not None and hasattr(sock, "set_connection_timeout"):
+                sock.set_connection_timeout(self.timeout)
+        return conn
 
     def _connection(self):
         if self._pid != os.getpid():  # forked: never share the parent's socket
@@ -279,7 +291,8 @@ class mysql(object):
         code = getattr(e, "errno", None)
         if code in _LOST_CONNECTION:
             return True
-        return code is None and type(e).__name__ in ("InterfaceError", "OperationalError")
+        return code is None and type(e).__name__ in ("InterfaceError", "OperationalError",
+                                                      "ReadTimeoutError", "WriteTimeoutError")
 
     def _translate(self, e, sql):
         if isinstance(e, DatabaseError):
@@ -351,6 +364,15 @@ class mysql(object):
     # Compatibility helpers the original's subclasses used.
     def get_timestamp(self):
         return time.time()
+
+
+def _driver_has(option):
+    """Whether mysql-connector-python accepts connection option `option`."""
+    try:
+        from mysql.connector import constants
+    except ImportError:
+        return False
+    return option in getattr(constants, "DEFAULT_CONFIGURATION", {})
 
 
 def _chunks(rows, max_rows, max_bytes):

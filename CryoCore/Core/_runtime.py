@@ -6,7 +6,9 @@ import os
 import threading
 
 from . import _settings
-from ._writer import DEFAULT_MAX_BYTES, BackgroundWriter
+from . import _spool
+from ._writer import (DEFAULT_INTERVAL, DEFAULT_MAX_BYTES, DEFAULT_SPOOL_MAX_BYTES, MAX_BACKOFF,
+                      BackgroundWriter)
 
 _EventBase = getattr(threading, "_Event", None) or threading.Event  # 2.7: Event is a factory
 
@@ -36,10 +38,35 @@ def writer():
     with _lock:
         _check_fork()
         if _writer is None:
-            settings = _settings.get_settings()
-            _writer = BackgroundWriter(max_bytes=int(settings.get("writer_max_bytes")
-                                                     or DEFAULT_MAX_BYTES))
+            _writer = _make_writer(_settings.get_settings())
+            _writer.start_replay()  # spools left by dead processes: stored in the background
         return _writer
+
+
+def _make_writer(settings):
+    """The writer as the settings say (keys documented in the README)."""
+    from ._health import StatusChannel
+
+    def number(key, default):
+        value = settings.get(key)
+        return default if value is None else float(value)
+
+    return BackgroundWriter(
+        max_bytes=int(number("writer_max_bytes", DEFAULT_MAX_BYTES)),
+        interval=number("writer_interval", DEFAULT_INTERVAL),
+        spool_dir=_spool.configured_dir(settings),
+        spool_max_bytes=int(number("spool_max_bytes", DEFAULT_SPOOL_MAX_BYTES)),
+        retry_max=number("writer_retry_max", MAX_BACKOFF),
+        health_reporter=StatusChannel())
+
+
+def replay_spools():
+    """Start storing spools that dead processes left (tools call this at start-up).
+
+    Runs in the writer's background threads; ``shutdown()`` gives it at most
+    ``API.shutdown_grace_period`` seconds, and what is left waits for the next program.
+    """
+    writer()
 
 
 def _check_fork():

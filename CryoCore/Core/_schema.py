@@ -177,3 +177,103 @@ def statements(db_type, service):
 def ensure(db, service):
     """Create `service`'s tables in `db` (an InternalDB.mysql) if missing."""
     db._init_sqls(statements(db.db_type, service))
+    for table in TABLES[service]:
+        if table in SEQUENCED_TABLES:
+            _try_sequence_columns(db, table)
+
+
+def _try_sequence_columns(db, table):
+    """Best effort: without ALTER rights the table works, only without replay dedup."""
+    from ._exceptions import DatabaseError
+    try:
+        add_sequence_columns(db, table)
+    except DatabaseError as e:
+        if getattr(e, "connection_error", False):
+            raise
+        from .InternalDB import report
+        report("cannot add the sequence columns to %s (%s): a replay after a crash may "
+               "store rows twice" % (table, e))
+
+
+# -- sequence columns (issue 7): who wrote a row, and its place in that producer's stream --
+#: Extra nullable columns the background writer fills so that replaying a spool never
+#: stores a row twice.  Rows written by other programs (the original's tools) leave them NULL.
+SEQ_COLUMNS = ("cc_producer", "cc_seq")
+SEQUENCED_TABLES = ("status", "status2d", "log")
+MIGRATION_TIMEOUT = 3600  # seconds an ALTER that builds the index may take on a big table
+# MariaDB/MySQL errors meaning "this ALGORITHM/LOCK is not possible here": try the next one.
+_ALGORITHM_REFUSED = (1845, 1846, 1235, 1064)
+
+
+def has_sequence_columns(db, table):
+    """Whether `table` has the writer's sequence columns (a connection error propagates)."""
+    from ._exceptions import DatabaseError
+    try:
+        db._execute("SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
+        return True
+    except DatabaseError as e:
+        if getattr(e, "connection_error", False):
+            raise
+        return False
+
+
+def has_table(db, table):
+    """Whether `table` exists (a connection error propagates)."""
+    from ._exceptions import DatabaseError
+    try:
+        db._execute("SELECT 1 FROM %s WHERE 1=0" % table)
+        return True
+    except DatabaseError as e:
+        if getattr(e, "connection_error", False):
+            raise
+        return False
+
+
+def add_sequence_columns(db, table):
+    """Add the nullable sequence columns and their index to `table` if missing.
+
+    Existing rows are not rewritten where the server allows it: MariaDB 10.3+
+    adds the columns with ALGORITHM=INSTANT and builds the index in place
+    (NOCOPY, LOCK=NONE); SQLite's ADD COLUMN only changes the schema.
+    """
+    if db.is_sqlite:
+        from ._exceptions import DatabaseError
+        if not has_sequence_columns(db, table):
+            for column in SEQ_COLUMNS:
+                try:
+                    db._execute("ALTER TABLE %s ADD COLUMN %s INTEGER" % (table, column))
+                except DatabaseError as e:
+                    if "duplicate column" not in str(e):  # another process was first
+                        raise
+        db._execute("CREATE INDEX IF NOT EXISTS %s_cc_seq ON %s(cc_producer, cc_seq)"
+                    % (table, table))
+        return
+    has_columns = has_sequence_columns(db, table)
+    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_seq'"
+                                 % table).fetchall())
+    if has_columns and has_index:
+        return
+    # Building the index reads every row of a big table: more than db_timeout allows.
+    from .InternalDB import mysql
+    slow = mysql(db.name + "-migrate", config=dict(db.settings, db_timeout=MIGRATION_TIMEOUT))
+    try:
+        if not has_columns:
+            _alter(slow, table,
+                   "ADD COLUMN cc_producer BIGINT NULL, ADD COLUMN cc_seq BIGINT NULL",
+                   (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
+        if not has_index:
+            _alter(slow, table, "ADD INDEX cc_seq (cc_producer, cc_seq)",
+                   (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
+    finally:
+        slow.close()
+
+
+def _alter(db, table, change, algorithms):
+    from ._exceptions import DatabaseError
+    for i, algorithm in enumerate(algorithms):
+        try:
+            db._init_sqls(["ALTER TABLE %s %s%s" % (table, change, algorithm)])
+            return
+        except DatabaseError as e:
+            if getattr(e, "errno", None) not in _ALGORITHM_REFUSED or i == len(algorithms) - 1:
+                raise

@@ -132,6 +132,11 @@ class _IdSink(Sink):
     freshly resolved ids (MariaDB enforces the original's REFERENCES).
     """
 
+    @classmethod
+    def from_spool(cls, db, table, columns, name=None):
+        """Rebuild to replay a spool a dead process left (the writer's Sink API)."""
+        return cls(db, _Ids(db))
+
     def store(self, rows):
         try:
             return Sink.store(self, rows)
