@@ -9,51 +9,34 @@ ratios to the baseline.
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import _bench  # noqa: E402
 from CryoCore import API  # noqa: E402
 from CryoCore.Core import _config_lkg  # noqa: E402
 from CryoCore.Core._config_store import Store  # noqa: E402
 
+_clock = getattr(time, "perf_counter", time.time)
+
 
 def best(fn, repeat=5):
+    """Best of `repeat` runs, in ms."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter() if hasattr(time, "perf_counter") else time.time()
+        start = _clock()
         fn()
-        end = time.perf_counter() if hasattr(time, "perf_counter") else time.time()
-        times.append(end - start)
+        times.append(_clock() - start)
     return min(times) * 1000.0
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mysql", action="store_true")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    p.add_argument("--user", default="root")
-    p.add_argument("--password", default="")
-    p.add_argument("-n", type=int, default=2000, help="parameters in the version")
-    args = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cc-bench-lkg-")
-    lkg_dir = os.path.join(tmp, "lkg")
-    if args.mysql:
-        name = "ccbench_%s" % uuid.uuid4().hex[:10]
-        settings = {"db_type": "mysql", "db_host": args.host, "db_port": args.port,
-                    "db_user": args.user, "db_password": args.password, "db_name": name}
-    else:
-        name = None
-        settings = {"db_type": "sqlite", "db_path": os.path.join(tmp, "bench.db")}
-    settings["config_lkg_dir"] = lkg_dir
-    try:
+    args = _bench.parse_args(__doc__, ("-n", 2000, "parameters in the version"))
+    with _bench.scratch_backend(args) as backend:
+        settings = dict(backend.settings, config_lkg_dir=os.path.join(backend.tmp, "lkg"))
         cfg = API.get_config(None, db_cfg=settings)
         items = [("Bench.f%d.p%d" % (i // 50, i), i * 1.5, "double", None) for i in range(args.n)]
         cfg._store.put_many(cfg._vc, items)
@@ -63,31 +46,24 @@ def main():
         vc = store.versions["default"]
         save = best(lambda: _config_lkg.save(store.db.settings, vc))
         size = os.path.getsize(_config_lkg.path(store.db.settings, "default"))
+        store.stop()
 
         def from_copy():
             store.versions = {}
             store.copies.note_down(Exception("bench: database down"))
             store.copies.serve("default")
-        store.stop()
         devnull = open(os.devnull, "w")
-        err, sys.stderr = sys.stderr, devnull
+        err, sys.stderr = sys.stderr, devnull  # the "running from its copy" lines
         try:
             start = best(from_copy)
         finally:
             sys.stderr = err
             devnull.close()
-        print("version of %d parameters on %s" % (args.n, "MariaDB" if args.mysql else "SQLite"))
+        print("version of %d parameters on %s" % (args.n, backend.label))
         print("  full load from the database  %8.2f ms  (baseline)" % full)
         print("  write the copy (%6d bytes) %8.2f ms  ratio %.2f" % (size, save, save / full))
         print("  start from the copy          %8.2f ms  ratio %.2f" % (start, start / full))
-    finally:
         API.reset()
-        if name:
-            from CryoCore.Core import InternalDB
-            db = InternalDB.mysql("bench", config=dict(settings, db_name=name))
-            db._execute("DROP DATABASE IF EXISTS `%s`" % name)
-            db.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
