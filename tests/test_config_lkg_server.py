@@ -142,7 +142,7 @@ def test_hung_server_costs_one_timeout_then_goes_live(server, tmp_path):
         cfg = API.get_config("Cam", db_cfg=settings)   # default -> field: two versions
         took = time.time() - start
         assert cfg.get_version() == "field" and cfg["fps"] == 30
-        assert took < 3.5, "waited %.1f s: more than one connect timeout" % took
+        assert took < 3.9, "waited %.1f s: more than one connect timeout (2 s)" % took
         start = time.time()
         with pytest.raises(DatabaseError) as e:  # refused at once, not after a timeout
             cfg["fps"] = 31
