@@ -70,3 +70,18 @@ def test_import_cryocore_on_a_machine_without_server(tmp_path):
                                    "import CryoCore; print(CryoCore.API.get_config_db()['db_type'])"],
                                   env=env)
     assert out.strip() == b"sqlite"
+
+
+@pytest.mark.smoke
+def test_writes_after_shutdown_are_stored_at_exit(backend):
+    """Logging or setting status after API.shutdown() (in a finally, say) is not lost."""
+    script = ("from CryoCore import API\n"
+              "log = API.get_log('After'); status = API.get_status('After')\n"
+              "log.info('before'); status['x'] = 'before'\n"
+              "API.shutdown()\n"
+              "log.info('after shutdown'); status['x'] = 'after'\n")
+    subprocess.check_call([sys.executable, "-c", script], env=backend.env())
+    messages = [r[0] for r in backend.sql("SELECT message FROM log ORDER BY id")]
+    values = [r[0] for r in backend.sql("SELECT value FROM status ORDER BY id")]
+    assert messages == ["before", "after shutdown"]
+    assert values == ["before", "after"]

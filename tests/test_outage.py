@@ -263,3 +263,21 @@ def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup,
     API.get_log("next").info("started")  # the next start: a library user
     API.shutdown()
     setup.assert_all_arrived(1000)
+
+
+def test_a_tool_stores_the_spools_it_finds(setup):
+    """The next CryoCore program may be a tool: TailLog stores what a dead producer spooled."""
+    p = setup.producer(1000, 30.0)
+    time.sleep(0.5)
+    setup.server.stop()
+    time.sleep(1.0)
+    p.send_signal(signal.SIGKILL)
+    p.communicate()
+    assert [n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")]
+    setup.server.start()
+    subprocess.check_call([sys.executable, os.path.join(ROOT, "CryoCore", "Tools", "TailLog.py"),
+                           "-n", "1", "--bw"], env=setup.env(), timeout=60,
+                          stdout=subprocess.DEVNULL)
+    log = setup.log_ks()
+    assert len(log) > 1000 and log == list(range(len(log)))
+    assert [n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")] == []

@@ -25,6 +25,7 @@ api_stop_event = StopEvent()
 _lock = threading.RLock()
 _writer = None
 _stoppers = []   # (name, fn) in creation order; shutdown runs them in reverse
+_after_writer = []  # (name, fn) run once the writer has drained (close sinks' connections)
 _resetters = []  # fn() that forget a service's cached objects
 _pid = os.getpid()
 
@@ -77,10 +78,11 @@ def _check_fork():
         _writer = None
 
 
-def on_shutdown(name, fn):
-    """Register `fn()` to run at shutdown (services stop before the writer drains)."""
+def on_shutdown(name, fn, after_writer=False):
+    """Register `fn()` for the next shutdown: services stop before the writer drains;
+    with `after_writer`, `fn` runs once it has drained (to close a sink's connection)."""
     with _lock:
-        _stoppers.append((name, fn))
+        (_after_writer if after_writer else _stoppers).append((name, fn))
 
 
 def on_reset(fn):
@@ -95,20 +97,29 @@ _shutdown_lock = threading.Lock()
 
 def shutdown(grace=None):
     """Stop services (reverse creation order), drain the writer, set the stop event."""
+    global _writer
     with _shutdown_lock:
         api_stop_event.set()
-        with _lock:
-            stoppers = list(reversed(_stoppers))
-            del _stoppers[:]
-        for name, fn in stoppers:
-            try:
-                fn()
-            except Exception as e:  # one service failing must not stop the others draining
-                from .InternalDB import report
-                report("shutdown of %s failed: %s" % (name, e))
+        _run_stoppers(_stoppers)
         w = _writer
         if w is not None:
             w.stop(grace)
+            with _lock:  # rows handed over after shutdown go to a new writer (drained at exit)
+                if _writer is w:
+                    _writer = None
+        _run_stoppers(_after_writer)
+
+
+def _run_stoppers(registry):
+    with _lock:
+        stoppers = list(reversed(registry))
+        del registry[:]
+    for name, fn in stoppers:
+        try:
+            fn()
+        except Exception as e:  # one service failing must not stop the others draining
+            from .InternalDB import report
+            report("shutdown of %s failed: %s" % (name, e))
 
 
 def reset(grace=None):

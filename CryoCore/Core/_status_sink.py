@@ -6,7 +6,6 @@ cache, so the caller never touches the database.
 """
 from __future__ import absolute_import, division, print_function
 
-import atexit
 import os
 import threading
 
@@ -193,6 +192,15 @@ class _State(object):
         self.put = writer.put
         self.status = StatusSink(db, ids)
         self.status2d = Status2DSink(db, ids)
+        _runtime.on_shutdown("status", self._drained, after_writer=True)
+
+    def _drained(self):
+        """After shutdown drained the writer: close the connection (a MySQL socket left to
+        interpreter teardown prints a traceback) and let a later change start afresh."""
+        global _state
+        if _state is self:
+            _state = None
+        self.status.db.close()
 
 
 _lock = threading.Lock()
@@ -229,18 +237,6 @@ def _reset():
         s.status.db.close()
 
 
-def _at_exit():
-    # Drain first (API.shutdown is idempotent; the runtime's own exit hook, registered
-    # earlier, runs after this one), then close the connection while the interpreter
-    # is whole: a MySQL socket left to interpreter teardown prints a traceback.
-    from .. import API
-    API.shutdown()
-    s = _state
-    if s is not None:
-        s.status.db.close()
-
-
 _runtime.on_reset(_reset)
-atexit.register(_at_exit)
 if _AT_FORK:
     os.register_at_fork(after_in_child=forget)

@@ -142,8 +142,13 @@ def parse_since(text, now=None):
 
 # -- the edge ---------------------------------------------------------------
 def run(main, argv=None):
-    """Call ``main(argv)``; translate errors to one line and an exit status."""
+    """Call ``main(argv)``; translate errors to one line and an exit status.
+
+    Spools that dead CryoCore processes left are stored in the background meanwhile.
+    """
     try:
+        from CryoCore.Core import _runtime
+        _runtime.replay_spools()
         return main(argv) or 0
     except KeyboardInterrupt:
         return 130
