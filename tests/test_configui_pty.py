@@ -148,7 +148,7 @@ def test_database_stops_while_open_message_not_crash(tmp_path):
         assert term.wait_for(u"CryoCore: config poller:", timeout=5.0), term.text()
         assert u"enabled" in cursor_row(term) and u"True boolean" in cursor_row(term)
         term.send(u"t")
-        assert term.wait_for(u"Not saved: cannot connect to mysql://", timeout=15.0), term.text()
+        assert term.wait_for(u"Not saved: cannot reach the config database mysql://", timeout=15.0), term.text()
         server.start()
         assert term.wait_for(u"reachable again", timeout=5.0), term.text()
         term.send(u"t")

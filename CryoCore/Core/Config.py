@@ -117,6 +117,12 @@ class Configuration(object):
     def _abs(self, name):
         return T.join(self._root, name)
 
+    def _target(self, name):
+        """The absolute path a write goes to; an empty name is refused (not the view's root)."""
+        if name is None or name == "":
+            raise ConfigValueError("empty parameter name: a parameter name is needed")
+        return self._abs(name)
+
     def __getitem__(self, name):
         """The typed value at `name`, or None if missing or a folder."""
         if name[:4] != "root":
@@ -177,24 +183,24 @@ class Configuration(object):
     # -- writing ------------------------------------------------------------------
     def set_default(self, name, value, datatype=None):
         """Create `name` with `value` unless it exists; never changes an existing value."""
-        self._store.set(self._vc, self._abs(name), value, datatype=datatype, create=True,
+        self._store.set(self._vc, self._target(name), value, datatype=datatype, create=True,
                         only_missing=True)
 
     def add(self, path, value=None, datatype=None, comment=None):
         """Create a parameter (folders as needed); ParameterExistsException if it exists."""
-        self._store.add(self._vc, self._abs(path), value, datatype, comment)
+        self._store.add(self._vc, self._target(path), value, datatype, comment)
 
     def set(self, path, value, check=True, create=False, datatype=None, comment=None):
         """Set an existing parameter (type-checked unless `check` is False or `datatype` given)."""
-        self._store.set(self._vc, self._abs(path), value, datatype=datatype, check=check,
+        self._store.set(self._vc, self._target(path), value, datatype=datatype, check=check,
                         create=create, comment=comment)
 
     def set_comment(self, path, comment):
-        self._store.set_comment(self._vc, self._abs(path), comment)
+        self._store.set_comment(self._vc, self._target(path), comment)
 
     def remove(self, path):
         """Remove a parameter or folder and everything under it."""
-        self._store.remove(self._vc, self._abs(path))
+        self._store.remove(self._vc, self._target(path))
 
     # -- callbacks ------------------------------------------------------------------
     def add_callback(self, names, func, *args):

@@ -21,6 +21,9 @@ from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
 _LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
+# Driver errors about the statement or its values (e.g. text UTF-8 cannot encode), never
+# about the connection, whatever their number.
+_BAD_STATEMENT = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
 # Rows per multi-row INSERT, and bytes per statement (MySQL's packet limit is larger).
 MAX_BATCH_ROWS = 1000
 MAX_BATCH_BYTES = 1 << 20
@@ -190,8 +193,11 @@ class mysql(object):
             for ours, theirs in (("ca", "ssl_ca"), ("cert", "ssl_cert"), ("key", "ssl_key")):
                 if ssl.get(ours):
                     args[theirs] = ssl[ours]
-            if "verify" in ssl:
-                args["ssl_verify_cert"] = bool(ssl["verify"])
+            # A CA is only worth giving if it is checked: verify unless "verify" is false
+            # (mysql-connector alone would accept any server certificate).
+            args["ssl_verify_cert"] = bool(ssl.get("verify", bool(ssl.get("ca"))))
+            if ssl.get("verify_identity"):
+                args["ssl_verify_identity"] = True
         else:
             args["ssl_disabled"] = True
         return args
@@ -279,6 +285,8 @@ class mysql(object):
 
     def _is_lost_connection(self, e):
         if self.is_sqlite:
+            return False
+        if type(e).__name__ in _BAD_STATEMENT:  # the driver's own errors carry errno -1 too
             return False
         code = getattr(e, "errno", None)
         if code in _LOST_CONNECTION:

@@ -51,6 +51,12 @@ def _name(name, limit, what):
     text = to_text(name)
     if not text or len(text) > limit:
         raise ValueError("status %s name must be 1-%d characters: %r" % (what, limit, name))
+    if not PY2:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: undecodable bytes cannot be stored
+            raise ValueError("status %s name %r is not valid text (UTF-8 cannot store it)"
+                             % (what, name))
     return text
 
 

@@ -3,6 +3,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 from . import _config_types as T
 from ._compat import string_types, to_text
@@ -30,8 +31,21 @@ class MalformedInput(ConfigValueError):
     """Deserialize/import input that is not what it should be."""
 
 
+try:  # input nested deeper than the stack
+    _TOO_DEEP = RecursionError
+except NameError:  # Python 2.7 raises RuntimeError
+    _TOO_DEEP = RuntimeError
+
+
 def parse_serialized(text, root):
     """Items (path, value, datatype, comment) placing each top node under `root`."""
+    try:
+        return _parse_serialized(text, root)
+    except _TOO_DEEP:
+        raise MalformedInput("malformed serialized config: nested too deeply")
+
+
+def _parse_serialized(text, root):
     try:
         data = json.loads(to_text(text))
     except ValueError as e:
@@ -97,7 +111,7 @@ def _walk(node, base, items, where):
 def parse_xml(data, root=""):
     """Items from ``<configuration>`` XML: leaf elements with text are parameters."""
     try:
-        tree = ET.fromstring(data)
+        tree = _parse_xml_without_dtd(data)
     except ET.ParseError as e:
         raise MalformedInput("malformed XML: %s" % e)
     if tree.tag != "configuration":
@@ -123,6 +137,23 @@ def parse_xml(data, root=""):
     if not items:
         raise MalformedInput("XML holds no parameters (elements with text and no children)")
     return items
+
+
+def _no_dtd(*_args):
+    raise MalformedInput("XML with a DOCTYPE or entity declarations is not accepted "
+                         "(entity expansion could exhaust memory)")
+
+
+def _parse_xml_without_dtd(data):
+    """ElementTree parsing that refuses DTDs first: no entity bombs on any expat version."""
+    scan = expat.ParserCreate()
+    scan.StartDoctypeDeclHandler = _no_dtd
+    scan.EntityDeclHandler = _no_dtd
+    try:
+        scan.Parse(data, True)
+    except expat.ExpatError as e:
+        raise MalformedInput("malformed XML: %s" % e)
+    return ET.fromstring(data)
 
 
 def missing(path, version):

@@ -9,14 +9,15 @@ compares ``COUNT(*)``/``SUM(id)`` per version to see deletions.
 """
 from __future__ import absolute_import, division, print_function
 
+import contextlib
 import datetime
 import threading
 import time
 
-from . import InternalDB, _runtime, _schema
+from . import InternalDB, _config_lkg, _runtime, _schema
 from . import _config_types as T
 from ._compat import to_text
-from ._exceptions import (ConfigValueError, IntegrityException,
+from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
                           NoSuchParameterException, NoSuchVersionException,
                           VersionAlreadyExistsException)
 
@@ -69,6 +70,8 @@ class VersionCache(object):
         self.idsum = 0
         self.max_lm = None
         self.generation = 0  # bumped on every change (ConfigUI redraws on it)
+        self.from_copy = None  # path of the last-known-good copy while serving it
+        self.pending = []    # set_default calls made while serving a copy
 
     def _rebuild(self):
         children = {}
@@ -116,8 +119,15 @@ class Store(object):
 
     def __init__(self, db_cfg=None, name="Config"):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
-        _schema.ensure(self.db, "config")
         self._lock = threading.RLock()
+        self._schema_ok = False
+        self.copies = _config_lkg.Copies(self)  # last-known-good copies of the versions
+        try:
+            self._ensure_schema()
+        except DatabaseError as e:  # unreachable: load_version may serve a saved copy
+            if not _unreachable(e):
+                raise
+            self.copies.note_down(e)
         self.versions = {}      # name -> VersionCache
         self._callbacks = {}    # id -> (VersionCache, path, fn, args, config)
         self._cb_lock = threading.Lock()  # not the store lock: firing never waits on the DB
@@ -128,15 +138,49 @@ class Store(object):
         self._poll_error = None
         _runtime.on_shutdown("config", self.stop)
 
-    # -- loading (the hook for start-up without the database) ------------------
+    # -- loading (and start-up without the database) ------------------------------
+    def _ensure_schema(self):
+        if not self._schema_ok:
+            _schema.ensure(self.db, "config")
+            self._schema_ok = True
+
+    @contextlib.contextmanager
+    def _reaching(self, doing=None):
+        """Turn "database unreachable" errors into one clear message."""
+        try:
+            yield
+        except DatabaseError as e:
+            if _unreachable(e):
+                raise _config_lkg.unreachable(self.db, e, doing)
+            raise
+
     def load_version(self, name, create=True):
         """Load version `name`'s whole tree from the database into the cache.
 
-        This is the one place a version is read in full: the outage work saves a
-        last-known-good copy after it succeeds and reads that copy when the
-        database is unreachable at start-up.
+        This is the one place a version is read in full.  A last-known-good copy
+        is saved after it succeeds; when the database is unreachable the copy is
+        served instead, until the poller finds the database again.
         """
+        _check_version_name(name)
+        events = []
+        # just failed to connect: a hung server would make every version wait again
+        vc = self.copies.serve(name, required=False) if self.copies.recently_down() else None
+        if vc is None:
+            try:
+                vc, events = self._load_live(name, create, fire_new=False)
+            except DatabaseError as e:
+                if not _unreachable(e):
+                    raise
+                self.copies.note_down(e)
+                vc = self.copies.serve(name)
+        self._start()
+        self._fire(events)
+        self.copies.save()
+        return vc
+
+    def _load_live(self, name, create, fire_new):
         with self._lock:
+            self._ensure_schema()
             vc = self.versions.get(name) or VersionCache(name)
             row = self._version_row(name)
             if row is None:
@@ -144,12 +188,28 @@ class Store(object):
                     raise NoSuchVersionException("no such version %s" % T.show(name))
                 self._insert_version(name)
                 row = self._version_row(name)
+            if vc.nodes and vc.id != row[0]:  # a copy of another incarnation: ids differ
+                self._apply(vc, [], full=True, fire_new=False)
+                vc.max_lm = None
             vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
-            events = self._apply(vc, self._rows(vc.id), full=True, fire_new=False)
+            events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
+            was_copy, vc.from_copy = vc.from_copy, None
             self.versions[name] = vc
-        self._start()
-        self._fire(events)
-        return vc
+            pending, vc.pending = vc.pending, []
+        self.copies.note_up(name if was_copy else None)
+        for path, value, datatype in pending:  # set_default calls made while offline
+            events += self.set(vc, path, value, datatype=datatype, create=True,
+                               only_missing=True, _fire=False) or []
+        return vc, events
+
+    @property
+    def offline(self):
+        """Whether some version is served from its last-known-good copy."""
+        return any(vc.from_copy for vc in list(self.versions.values()))
+
+    def save_copies(self):
+        """Write the last-known-good copy of every live version that changed since."""
+        self.copies.save()
 
     def version(self, name, create=True):
         """The cache of version `name` (loaded on first use)."""
@@ -159,12 +219,21 @@ class Store(object):
         return self.load_version(name, create)
 
     def _version_row(self, name):
-        return self.db._execute("SELECT id, device, comment FROM config_version WHERE name = %s",
-                                (name,)).fetchone()
+        """(id, device, comment) of version `name` exactly (MySQL's `=` ignores case)."""
+        for row in self.db._execute("SELECT id, device, comment, name FROM config_version "
+                                    "WHERE name = %s", (name,)).fetchall():
+            if _text(row[3]) == name:
+                return row[:3]
+        return None
 
     def _insert_version(self, name, comment=None, device=None):
+        _check_version_name(name)
         self.db._execute("INSERT IGNORE INTO config_version (name, device, comment) "
                          "VALUES (%s, %s, %s)", (name, device, comment))
+        if self._version_row(name) is None:
+            others = [_text(r[0]) for r in self.db._execute(
+                "SELECT name FROM config_version WHERE name = %s", (name,)).fetchall()]
+            raise _clash("version name", name, others)
 
     def _rows(self, vid, since=None, ids=None):
         sql = "SELECT %s FROM config WHERE version = %%s" % _COLUMNS
@@ -268,6 +337,7 @@ class Store(object):
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(5.0)
+        self.save_copies()
         self.db.close()  # writes still work: a later statement reconnects
 
     def _run(self):
@@ -279,6 +349,8 @@ class Store(object):
                     InternalDB.report("config database reachable again")
                 self._poll_error, delay = None, POLL_INTERVAL
             except Exception as e:  # keep serving the cache; report once, back off
+                if _unreachable(e):
+                    self.copies.note_down(e)
                 msg = _describe(e)
                 if msg != self._poll_error:
                     InternalDB.report("config poller: %s" % msg)
@@ -288,6 +360,10 @@ class Store(object):
         """One round: pick up changes by other processes and fire their callbacks."""
         events = []
         with self._lock:
+            self._ensure_schema()
+            for vc in list(self.versions.values()):
+                if vc.from_copy:  # the database is back: go live, fire what differs
+                    events += self._load_live(vc.name, True, fire_new=True)[1]
             full = time.time() - self._last_full > FULL_RELOAD_EVERY
             if full:
                 self._last_full = time.time()
@@ -307,6 +383,8 @@ class Store(object):
                     (vc.id,)).fetchone()
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
+            self.copies.note_up()
+        self.copies.save()
         self._fire(events)
 
     # -- callbacks ---------------------------------------------------------------
@@ -339,8 +417,25 @@ class Store(object):
 
     # -- writes --------------------------------------------------------------------
     def _find(self, vid, parent, name):
+        """The row named exactly `name` under `parent` (MySQL's `=` ignores case, accents
+        and trailing spaces: such near-namesakes are not it)."""
+        for row in self._namesakes(vid, parent, name):
+            if _text(row[2]) == name:
+                return row
+        return None
+
+    def _namesakes(self, vid, parent, name):
         return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
-                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchone()
+                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchall()
+
+    def _insert(self, vid, parent, name, text, datatype, comment):
+        """INSERT a config row; a name the database takes for another is refused clearly."""
+        clash = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
+        if clash:
+            raise _clash("parameter name", name, clash)
+        return self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
+                                "comment) VALUES (%s, %s, %s, %s, %s, %s)",
+                                (vid, parent, name, text, datatype, comment)).lastrowid
 
     def _resolve(self, vid, parts):
         """The row at `parts` in the database, or None."""
@@ -358,6 +453,9 @@ class Store(object):
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
+                clash = [_text(r[2]) for r in self._namesakes(vid, parent, part)]
+                if clash:
+                    raise _clash("folder name", part, clash)
                 self.db._execute("INSERT IGNORE INTO config (version, parent, name, datatype) "
                                  "VALUES (%s, %s, %s, 'folder')", (vid, parent, part))
                 row = self._find(vid, parent, part)
@@ -365,15 +463,24 @@ class Store(object):
             touched.add(parent)
         return parent
 
-    def write(self, vc, fn):
-        """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire."""
+    def write(self, vc, fn, fire=True):
+        """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire.
+
+        With `fire` False the events are returned instead of fired."""
         touched, deleted = set(), set()
-        with self._lock:
+        events = []
+        with self._lock, self._reaching("the change was not stored"):
+            if vc.from_copy:  # never write with ids from a copy: go live first
+                if self.copies.recently_down():  # fail fast: a hung server holds the lock
+                    raise self.copies.down_error()
+                events += self._load_live(vc.name, True, fire_new=True)[1]
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
             with self.db._transaction():
                 result = fn(vc.id, touched, deleted)
-            events = self.refresh_ids(vc, touched, deleted)
+            events += self.refresh_ids(vc, touched, deleted)
+        if not fire:
+            return events
         self._fire(events)
         return result
 
@@ -387,19 +494,18 @@ class Store(object):
             parent = self._folders(vid, parts[:-1], touched)
             if self._find(vid, parent, parts[-1]) is not None:
                 raise T.ParameterExistsException("parameter %s already exists" % path)
-            r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
-                                 "comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                 (vid, parent, parts[-1], text, datatype, comment))
-            touched.add(r.lastrowid)
+            touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
         return self.write(vc, do)
 
     def set(self, vc, path, value, datatype=None, check=True, create=False, comment=None,
-            only_missing=False):
+            only_missing=False, _fire=True):
         """Set (or with `create`, add); `only_missing` is set_default: never change a value."""
         parts = T.check_path(path)
         if datatype is not None:
             T.check_datatype(datatype)
         comment = T.check_comment(comment, path)
+        if only_missing and vc.from_copy and self.copies.set_default(vc, parts, value, datatype):
+            return None
 
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
@@ -410,10 +516,7 @@ class Store(object):
                 dt = datatype or T.guess_python(value)
                 typed, text = T.prepare(value, dt, path)
                 parent = self._folders(vid, parts[:-1], touched)
-                r = self.db._execute("INSERT INTO config (version, parent, name, value, datatype,"
-                                     " comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                     (vid, parent, parts[-1], text, dt, comment))
-                touched.add(r.lastrowid)
+                touched.add(self._insert(vid, parent, parts[-1], text, dt, comment))
                 return
             if only_missing:
                 return
@@ -426,7 +529,7 @@ class Store(object):
             self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
                              "WHERE id = %s", (text, dt, new_comment, row[0]))
             touched.add(row[0])
-        return self.write(vc, do)
+        return self.write(vc, do, fire=_fire)
 
     def set_comment(self, vc, path, comment):
         parts = T.check_path(path)
@@ -484,10 +587,7 @@ class Store(object):
                 parent = self._folders(vid, parts[:-1], touched)
                 row = self._find(vid, parent, parts[-1])
                 if row is None:
-                    r = self.db._execute("INSERT INTO config (version, parent, name, value, "
-                                         "datatype, comment) VALUES (%s, %s, %s, %s, %s, %s)",
-                                         (vid, parent, parts[-1], text, datatype, comment))
-                    touched.add(r.lastrowid)
+                    touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
                     continue
                 old = (_text(row[3]), _text(row[4]), _text(row[5]))
                 if datatype == "folder" and old[1] == "folder":
@@ -507,10 +607,12 @@ class Store(object):
 
     # -- versions ------------------------------------------------------------------
     def list_versions(self):
-        rows = self.db._execute(
-            "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
-            "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
-            "ORDER BY v.name").fetchall()
+        with self._reaching():
+            self._ensure_schema()
+            rows = self.db._execute(
+                "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
+                "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
+                "ORDER BY v.name").fetchall()
         out = []
         for name, comment, lm in rows:
             t = epoch(_as_datetime(lm))
@@ -518,11 +620,14 @@ class Store(object):
         return out
 
     def version_exists(self, name):
-        return self._version_row(name) is not None
+        with self._reaching():
+            self._ensure_schema()
+            return self._version_row(name) is not None
 
     def add_version(self, name, comment=None, device=None):
         _check_version_name(name)
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             if self._version_row(name) is not None:
                 raise VersionAlreadyExistsException("version %s already exists" % T.show(name))
             self._insert_version(name, comment, device)
@@ -530,7 +635,8 @@ class Store(object):
     def delete_version(self, name):
         if name == "default":
             raise IntegrityException("version 'default' cannot be deleted")
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             row = self._version_row(name)
             if row is None:
                 raise NoSuchVersionException("no such version %s" % T.show(name))
@@ -544,7 +650,8 @@ class Store(object):
     def copy_version(self, source, target, overwrite=False):
         """Deep copy of version `source` into `target` (created if missing)."""
         _check_version_name(target)
-        with self._lock:
+        with self._lock, self._reaching():
+            self._ensure_schema()
             src = self._version_row(source)
             if src is None:
                 raise NoSuchVersionException("no such version %s" % T.show(source))
@@ -588,7 +695,21 @@ def _describe(e):
         return repr(e)
 
 
+def _unreachable(e):
+    """Whether DatabaseError `e` means "cannot reach the database" (not a bad statement)."""
+    return bool(getattr(e, "connection_error", False))
+
+
+def _clash(what, name, others):
+    """The error for a name the database compares equal to an existing, different one."""
+    return ConfigValueError(
+        "%s %s clashes with existing %s: the database does not tell names apart that differ "
+        "only in case, accents or trailing spaces" % (what, T.show(name),
+                                                     ", ".join(T.show(o) for o in others)))
+
+
 def _check_version_name(name):
+    name = T.valid_text(name, "version name")
     if not name or len(name) > T.MAX_NAME or any(ord(c) < 32 for c in name):
         raise ConfigValueError("bad version name %s (1-%d characters, no control characters)"
                                % (T.show(name), T.MAX_NAME))

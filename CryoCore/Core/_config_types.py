@@ -7,11 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 import re
 
-from ._compat import integer_types, string_types, text_type, to_text, utf8_len
+from ._compat import PY2, integer_types, string_types, text_type, to_text, utf8_len
 from ._exceptions import ConfigValueError, IntegrityException
 
 DATATYPES = ("boolean", "integer", "double", "string", "folder")
 MAX_NAME = 128        # config.name VARCHAR(128)
+MAX_DEPTH = 100       # levels of a path: deeper trees would exhaust the stack of the tools
 MAX_VALUE = 256       # config.value VARCHAR(256), in characters
 MAX_COMMENT_BYTES = 65535  # config.comment TEXT
 ROOT = "root"
@@ -33,11 +34,30 @@ def show(value):
     return repr(value)
 
 
+def valid_text(value, what):
+    """`value` as text the database can hold exactly: bytes must be UTF-8, and text may not
+    hold what UTF-8 cannot encode (lone surrogates); ConfigValueError otherwise."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigValueError("%s is not UTF-8 text: %r" % (what, bytes(value)[:60]))
+    text = to_text(value)
+    if not PY2:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigValueError("%s holds characters UTF-8 cannot store: %s" % (
+                what, text[:60].encode("utf-8", "backslashreplace").decode("ascii", "replace")))
+    return text
+
+
 # -- names and paths ---------------------------------------------------------
 def check_name(name):
     """Refuse a name that is empty, too long, dotted or holds control characters."""
     if not isinstance(name, string_types):
         raise ConfigValueError("parameter name %r is not text" % (name,))
+    name = valid_text(name, "parameter name")
     if not name:
         raise ConfigValueError("empty parameter name (paths may not have empty parts)")
     if len(name) > MAX_NAME:
@@ -78,6 +98,9 @@ def check_path(path, what="path"):
     parts = split_path(path)
     if not parts:
         raise ConfigValueError("empty %s: a parameter name is needed" % what)
+    if len(parts) > MAX_DEPTH:
+        raise ConfigValueError("%s %s has %d levels (at most %d)"
+                               % (what, show(path[:60] + "..."), len(parts), MAX_DEPTH))
     for part in parts:
         check_name(part)
     return parts
@@ -109,10 +132,10 @@ def guess_text(text):
     return "string"
 
 
-def from_text(text):
+def from_text(text, path="value"):
     """Typed Python value from text, with the datatype guessed (tools, files)."""
     datatype = guess_text(text)
-    return convert(text, datatype, "value"), datatype
+    return convert(text, datatype, path), datatype
 
 
 def check_datatype(datatype):
@@ -132,7 +155,8 @@ def convert(value, datatype, path):
     if value is None:
         return None
     if datatype == "string":
-        return to_text(value) if not isinstance(value, bool) else text_type(value)
+        return valid_text(value, "value for %s" % path) if not isinstance(value, bool) \
+            else text_type(value)
     if datatype == "boolean":
         if isinstance(value, bool):
             return value
@@ -190,7 +214,7 @@ def to_db(value, datatype, path):
 def check_comment(comment, path):
     if comment is None:
         return None
-    comment = to_text(comment)
+    comment = valid_text(comment, "comment for %s" % path)
     if utf8_len(comment) > MAX_COMMENT_BYTES:
         raise ConfigValueError("comment for %s is longer than %d bytes" % (path, MAX_COMMENT_BYTES))
     return comment

@@ -29,25 +29,46 @@ class _Ids(object):
         self.channels = {}
         self.params = {}    # (channel, name) -> (paramid, chanid)
         self.params2d = {}  # (channel, name) -> [paramid, chanid, sizex, sizey]
+        self.refused = {}   # (what, params) -> the clash error (no queries for it again)
 
     def forget(self):
         """Drop cached ids (another program deleted channels or parameters)."""
         self.channels.clear()
         self.params.clear()
         self.params2d.clear()
+        self.refused.clear()
 
     def _ensure(self):
         if not self.ready:
             _schema.ensure(self.db, "status")
             self.ready = True
 
-    def _select_or_insert(self, select, insert, params):
-        row = self.db._execute(select, params).fetchone()
+    def _exact(self, select, params):
+        """The row whose name (its last column) is exactly params[0]: MySQL's `=` also
+        matches names differing in case, accents or trailing spaces."""
+        for row in self.db._execute(select, params).fetchall():
+            if to_text(row[-1]) == params[0]:
+                return row
+        return None
+
+    def _select_or_insert(self, select, insert, params, what):
+        refused = self.refused.get((what, params))
+        if refused is not None:
+            raise refused
+        row = self._exact(select, params)
         if row is None:
             # No UNIQUE index in an original database: select first so we never duplicate;
             # INSERT IGNORE covers another process winning the race where the index exists.
             self.db._execute(insert, params)
-            row = self.db._execute(select, params).fetchone()
+            row = self._exact(select, params)
+            if row is None:  # the unique index took it for a near-namesake: refuse
+                others = [to_text(r[-1]) for r in self.db._execute(select, params).fetchall()]
+                refused = self.refused[(what, params)] = DatabaseError(
+                    "status %s %r clashes with existing %s in %s: the database does not tell "
+                    "names apart that differ only in case, accents or trailing spaces; its "
+                    "values are not stored" % (what, params[0], ", ".join(repr(o) for o in others),
+                                               self.db.describe()))
+                raise refused
         return row
 
     def channel(self, name):
@@ -55,8 +76,8 @@ class _Ids(object):
         if chanid is None:
             self._ensure()
             row = self._select_or_insert(
-                "SELECT chanid FROM status_channel WHERE name=%s",
-                "INSERT IGNORE INTO status_channel (name) VALUES (%s)", (name,))
+                "SELECT chanid, name FROM status_channel WHERE name=%s",
+                "INSERT IGNORE INTO status_channel (name) VALUES (%s)", (name,), "channel")
             chanid = self.channels[name] = row[0]
         return chanid
 
@@ -65,9 +86,9 @@ class _Ids(object):
         if ids is None:
             chanid = self.channel(key[0])
             row = self._select_or_insert(
-                "SELECT paramid FROM status_parameter WHERE name=%s AND chanid=%s",
+                "SELECT paramid, name FROM status_parameter WHERE name=%s AND chanid=%s",
                 "INSERT IGNORE INTO status_parameter (name, chanid) VALUES (%s, %s)",
-                (key[1], chanid))
+                (key[1], chanid), "parameter")
             ids = self.params[key] = (row[0], chanid)
         return ids
 
@@ -76,9 +97,10 @@ class _Ids(object):
         if ids is None:
             chanid = self.channel(key[0])
             row = self._select_or_insert(
-                "SELECT paramid, sizex, sizey FROM status_parameter2d WHERE name=%s AND chanid=%s",
+                "SELECT paramid, sizex, sizey, name FROM status_parameter2d "
+                "WHERE name=%s AND chanid=%s",
                 "INSERT IGNORE INTO status_parameter2d (name, chanid) VALUES (%s, %s)",
-                (key[1], chanid))
+                (key[1], chanid), "2-D parameter")
             ids = self.params2d[key] = [row[0], chanid, row[1] or 0, row[2] or 0]
         if sizex != ids[2] or sizey != ids[3]:  # new, or the grid grew
             self.db._execute("UPDATE status_parameter2d SET sizex=%s, sizey=%s WHERE paramid=%s",
@@ -90,6 +112,16 @@ class _Ids(object):
 def _text(value):
     """``str(value)`` as text (producers hand over short immutable values as they are)."""
     return to_text(str(value)) if PY2 else str(value)
+
+
+def _storable(text):
+    """`text`, or where UTF-8 cannot hold it (lone surrogates: undecodable bytes) the same
+    with visible backslash escapes, as the log does."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 class _IdSink(Sink):
@@ -126,8 +158,10 @@ class StatusSink(_IdSink):
         rows = []
         for key, ts, value, expires in items:
             ids = cache.get(key) or param(key)
-            rows.append((ts, ids[0], ids[1], value if type(value) is text_type else _text(value),
-                         expires))
+            text = value if type(value) is text_type else _text(value)
+            if not PY2 and not text.isascii():
+                text = _storable(text)
+            rows.append((ts, ids[0], ids[1], text, expires))
         return rows
 
 

@@ -16,6 +16,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/ConfigTool.py from a ch
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from CryoCore.Core import Config  # noqa: E402
+from CryoCore.Core import _config_lkg  # noqa: E402
 from CryoCore.Core import _config_types as T  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError  # noqa: E402
@@ -64,7 +65,7 @@ def _db_cfg(args):
 
 
 def _emit(line=""):
-    line = to_text(line)
+    line = _common.terminal_safe(to_text(line))  # no escape sequences from values on a tty
     if PY2:  # pragma: no cover - 2.7 pipes want bytes
         line = line.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
     sys.stdout.write(line + ("\n" if not PY2 else b"\n"))
@@ -140,7 +141,7 @@ def cmd_get(args, words):
 
 def cmd_set(args, words):
     _need(words, 2, "set PATH VALUE")
-    value, _ = T.from_text(_neg(args, " ".join(words[1:])))
+    value, _ = T.from_text(_neg(args, " ".join(words[1:])), words[0])
     _open_config(args).set(words[0], value, check=False)
 
 
@@ -150,7 +151,7 @@ def cmd_add(args, words):
     if len(words) == 1:
         cfg.add(words[0], None, datatype="folder")
         return
-    value, datatype = T.from_text(_neg(args, " ".join(words[1:])))
+    value, datatype = T.from_text(_neg(args, " ".join(words[1:])), words[0])
     cfg.add(words[0], value, datatype)
 
 
@@ -260,6 +261,15 @@ _HANDLERS = {"get": cmd_get, "set": cmd_set, "add": cmd_add, "remove": cmd_remov
 
 def main(argv=None):
     """Run ConfigTool with `argv` (default sys.argv[1:]); returns the exit status."""
+    # The tool shows and changes the database itself, never a last-known-good copy.
+    serving, _config_lkg.use_copies = _config_lkg.use_copies, False
+    try:
+        return _main(argv)
+    finally:
+        _config_lkg.use_copies = serving
+
+
+def _main(argv):
     parser = build_parser()
     _common.autocomplete(parser)
     args = _parse(parser, sys.argv[1:] if argv is None else argv)

@@ -64,6 +64,16 @@ def open_config(args):
 
 def main(argv=None):
     """Run ConfigUI with `argv` (default sys.argv[1:]); returns the exit status."""
+    from CryoCore.Core import _config_lkg
+    # An editor shows the database itself, never a last-known-good copy.
+    serving, _config_lkg.use_copies = _config_lkg.use_copies, False
+    try:
+        return _main(argv)
+    finally:
+        _config_lkg.use_copies = serving
+
+
+def _main(argv):
     parser = build_parser()
     _common.autocomplete(parser)
     args = parser.parse_args(argv)

@@ -120,8 +120,8 @@ def _clear_all(db, args):
 def parse_level(text):
     """A level name (any case) or number; anything else is a ToolError."""
     raw = (text or "").strip()
-    if raw.lstrip("-").isdigit():
-        return int(raw)
+    if re.match(r"^-?[0-9]+$", raw):  # ASCII digits only (str.isdigit() takes superscripts)
+        return max(-_common.MAX_ROWS, min(int(raw), _common.MAX_ROWS))  # fits any column
     name = raw.upper()
     if name == "WARN":
         name = "WARNING"
@@ -139,10 +139,11 @@ class Query(object):
     def __init__(self, level=None, modules=None, loggers=None, since=None, keywords=None,
                  lines=DEFAULT_LINES):
         self.level = level
-        self.modules = list(modules or [])
-        self.loggers = list(loggers or [])
+        # Filter text in the form the log keeps (undecodable argv bytes as visible escapes).
+        self.modules = [_stored_form(m) for m in modules or []]
+        self.loggers = [_stored_form(name) for name in loggers or []]
         self.since = since
-        self.keywords = [to_text(k) for k in (keywords or []) if k]
+        self.keywords = [_stored_form(k) for k in (keywords or []) if k]
         self.lines = lines  # None: every row
 
     @classmethod
@@ -151,7 +152,7 @@ class Query(object):
         since = _common.parse_since(args.since) if args.since is not None else None
         if args.lines is not None and args.lines < 0:
             raise _common.ToolError("-n must be 0 or more, not %d" % args.lines)
-        lines = args.lines
+        lines = min(args.lines, _common.MAX_ROWS) if args.lines is not None else None
         if lines is None and not args.all and since is None:
             lines = DEFAULT_LINES
         if args.all and args.lines is None:
@@ -170,7 +171,9 @@ class Query(object):
         if self.since is not None:
             clauses.append("time >= %s")
             params.append(self.since)
-        if self.keywords:
+        if self.keywords and all(_ascii(word) for word in self.keywords):
+            # LIKE ignores ASCII case on both backends (and more on MySQL): a superset of
+            # matches(), which has the last word.  Other text is matched in Python only.
             any_of = []
             for word in self.keywords:
                 pattern = u"%" + _like_escape(word) + u"%"
@@ -197,26 +200,48 @@ class Query(object):
         return True
 
     def show(self, db, printer):
-        """Print the first screen; returns the highest id of the table seen before it."""
+        """Print the first screen; returns the highest id of the table seen before it.
+
+        SQL narrows the rows (MySQL's comparisons ignore case, accents and trailing
+        spaces); matches() decides, so only matching rows are shown on either backend.
+        """
         top = db._execute("SELECT MAX(id) FROM log").fetchone()[0] or 0
         clauses, params = self.where()
         clauses.append("id <= %s")
         params.append(top)
         where = " WHERE " + " AND ".join(clauses)
         if self.lines is not None:
-            if self.lines:
-                rows = db._execute(_SELECT + where + " ORDER BY id DESC LIMIT %s",
-                                   params + [self.lines]).fetchall()
-                printer.rows(reversed(rows))
+            shown, before = [], top + 1
+            while len(shown) < self.lines:  # page back until enough rows match
+                page = max(self.lines, 1000)
+                rows = db._execute(_SELECT + where + " AND id < %s ORDER BY id DESC LIMIT %s",
+                                   params + [before, page]).fetchall()
+                shown.extend(row for row in rows if self.matches(row))
+                if len(rows) < page:
+                    break
+                before = rows[-1][0]
+            printer.rows(reversed(shown[:self.lines]))
             return top
         after = 0
         while True:  # page by id: -a on a big table never holds it all in memory
             rows = db._execute(_SELECT + where + " AND id > %s ORDER BY id LIMIT %s",
                                params + [after, PAGE_ROWS]).fetchall()
-            printer.rows(rows)
+            printer.rows(row for row in rows if self.matches(row))
             if len(rows) < PAGE_ROWS:
                 return top
             after = rows[-1][0]
+
+
+def _stored_form(text):
+    """`text` as the log sink stores it: lone surrogates (undecodable bytes) as escapes."""
+    text = to_text(text)
+    if PY2:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _ascii(text):
+    return all(ord(c) < 128 for c in text)
 
 
 def _like_escape(word):
@@ -252,6 +277,7 @@ class Printer(object):
             after = context if args.after is None else args.after
             if min(before, after) < 0:
                 raise _common.ToolError("context lines must be 0 or more")
+            before, after = min(before, _common.MAX_ROWS), min(after, _common.MAX_ROWS)
             self._before = collections.deque(maxlen=before or None) if before else None
             self._after_n = after
             self._after_left = 0
@@ -316,6 +342,7 @@ def format_row(row):
 
 def _write(text, stream=None):
     stream = stream or sys.stdout
+    text = _common.terminal_safe(text, stream)  # no escape sequences from the data on a tty
     if PY2 and not getattr(stream, "encoding", None):
         stream.write(text.encode("utf-8"))
     else:

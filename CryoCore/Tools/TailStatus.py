@@ -64,6 +64,43 @@ def _like(word):
     return "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
+def _stored_form(text):
+    """Filter text as stored: lone surrogates (undecodable argv bytes) as visible escapes."""
+    from CryoCore.Core._compat import PY2, to_text
+    text = to_text(text)
+    return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class _Match(object):
+    """The filters as a test on fetched rows: SQL only narrows (MySQL's `=`, IN and LIKE
+    ignore case, accents and trailing spaces; SQLite's LIKE stops at NUL); this decides."""
+
+    def __init__(self, args, since):
+        self.since = since
+        self.channels = set(_stored_form(c) for c in args.channel)
+        self.exact, self.words = [], []
+        for word in (_stored_form(w) for w in args.filters):
+            if ":" in word:
+                self.exact.extend((word[:i], word[i + 1:]) for i, ch in enumerate(word)
+                                  if ch == ":")
+            else:
+                self.words.append(word.lower())
+
+    def __call__(self, row):
+        from CryoCore.Core._compat import to_text
+        ts, channel, name = row[1], to_text(row[2]), to_text(row[3])
+        if self.since is not None and (ts is None or ts < self.since):
+            return False
+        if self.channels and channel not in self.channels:
+            return False
+        if not self.exact and not self.words:
+            return True
+        if (channel, name) in self.exact:
+            return True
+        hay = [channel.lower(), name.lower(), to_text(row[4]).lower()]
+        return any(w in h for w in self.words for h in hay)
+
+
 def _where(args, since):
     """SQL conditions and parameters shared by both tables (columns prefixed s/c/p)."""
     conds, params = [], []
@@ -72,9 +109,12 @@ def _where(args, since):
         params.append(since)
     if args.channel:
         conds.append("c.name IN (%s)" % ",".join(["%s"] * len(args.channel)))
-        params.extend(args.channel)
+        params.extend(_stored_form(c) for c in args.channel)
     alternatives = []
-    for word in args.filters:
+    words = [_stored_form(w) for w in args.filters]
+    if any(ord(c) > 127 for w in words if ":" not in w for c in w):
+        return conds, params  # LIKE folds case for ASCII only: _Match alone decides
+    for word in words:
         if ":" in word:  # channel:name, exact; try every split (names may hold ':')
             for i, ch in enumerate(word):
                 if ch == ":":
@@ -131,29 +171,43 @@ def _by_time(rows):
 def _write(lines, out):
     from CryoCore.Core._compat import PY2
     for line in lines:
-        line += "\n"
+        line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
         if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
             line = line.encode("utf-8")
         out.write(line)
     out.flush()
 
 
+def _last(db, table, conds, params, upto, n, match):
+    """The last `n` matching rows with id <= upto, paging back past rows SQL let through."""
+    rows = []
+    while len(rows) < n:
+        page = max(n, 1000)
+        batch = _fetch(db, table, conds, params, upto=upto, last=page)
+        rows = [r for r in batch if match(r)] + rows
+        if len(batch) < page:
+            break
+        upto = batch[0][0] - 1
+    return rows[-n:]
+
+
 def _show(db, args, out, use_colour, stop=None):
     since = _common.parse_since(args.since) if args.since else None
     conds, params = _where(args, since)
+    match = _Match(args, since)
     tops = dict((t, _max_id(db, t)) for t in _SELECT)
     rows = []
     if args.rows > 0:
         for table in _SELECT:
-            rows.extend(_fetch(db, table, conds, params, upto=tops[table], last=args.rows))
+            rows.extend(_last(db, table, conds, params, tops[table], args.rows, match))
         rows = _by_time(rows)[-args.rows:]
     _write([_format(r, use_colour) for r in rows], out)
     if args.follow:
-        _follow(db, conds, params, tops, out, use_colour, stop)
+        _follow(db, conds, params, tops, out, use_colour, stop, match=match)
     return 0
 
 
-def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25):
+def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, match=None):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
@@ -169,7 +223,7 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25):
             if followers is None:
                 followers = _followers(db, conds, params, tops)
             for f in followers:
-                rows.extend(f.poll())
+                rows.extend(r for r in f.poll() if match is None or match(r))
         except DatabaseError as e:
             if not is_connection_error(e):
                 raise
@@ -228,6 +282,7 @@ def main(argv=None, out=None, stop=None):
     out = out or sys.stdout
     if args.rows < 0:
         raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
+    args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
     if args.since:
         _common.parse_since(args.since)  # a bad time fails before touching the database
     db = _open(args)

@@ -17,6 +17,8 @@ from CryoCore.Core import _settings
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
 
 DB_FLAGS = ("db_name", "db_user", "db_host", "db_password", "db_type", "db_path", "db_port")
+#: Larger row counts and numbers from the command line are clamped to this (SQL takes 64 bits).
+MAX_ROWS = 1 << 62
 
 
 class ToolError(Exception):
@@ -40,14 +42,29 @@ def make_parser(prog, description):
     return parser
 
 
+_PASSWORD_FLAG_WARNING = ("CryoCore: warning: --db_password is visible to other users in the "
+                          "process list; put db_password in a settings file (chmod 600)\n")
+_warned_password_flag = []
+
+
+def warn_password_flag(args):
+    """Warn once that a password given on the command line is visible in `ps`."""
+    if (getattr(args, "db_password", None) and not _warned_password_flag
+            and not os.environ.get("_ARGCOMPLETE")):
+        _warned_password_flag.append(True)
+        sys.stderr.write(_PASSWORD_FLAG_WARNING)
+
+
 def db_settings(args, service):
     """Effective settings for `service` with the tool's --db_* flags winning."""
+    warn_password_flag(args)
     flags = dict((f, getattr(args, f, None)) for f in DB_FLAGS)
     return _settings.get_settings(service, flags)
 
 
 def apply_db_flags(args):
     """Make the --db_* flags win for every service in this process."""
+    warn_password_flag(args)
     flags = dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
     if flags:
         _settings.set_explicit(flags)
@@ -79,6 +96,24 @@ def colour(text, name, enabled=True):
     return "\033[%sm%s\033[0m" % (COLOURS[name], text)
 
 
+# Control characters a terminal would act on (clear the screen, move the cursor, set the
+# title...), except newline and tab; colour sequences (ESC [ digits m) pass.
+_CONTROL = re.compile(u"\x1b(?!\\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text, stream=None):
+    """`text` for `stream`: on a terminal, control characters from the data become visible
+    escapes (``\\x1b``); to a pipe or file it is unchanged (exact)."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return text
+    return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
+
+
 # -- time -----------------------------------------------------------------
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -96,7 +131,8 @@ def parse_since(text, now=None):
     except ValueError:
         pass
     else:
-        return now + value if value < 0 else value
+        if value == value and abs(value) != float("inf"):  # nan and inf are no time
+            return now + value if value < 0 else value
     try:
         return time.mktime(time.strptime(" ".join(raw.split()), "%a %b %d %H:%M:%S %Y"))
     except ValueError:
@@ -132,7 +168,11 @@ def _error(e):
     line = u"Error: %s\n" % message
     if sys.version_info[0] == 2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
         line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
-    sys.stderr.write(line)
+    try:
+        sys.stderr.write(line)
+    except UnicodeEncodeError:  # e.g. non-UTF-8 argv bytes (surrogates) echoed in the message
+        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+        sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
     return 1
 
 

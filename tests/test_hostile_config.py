@@ -1,0 +1,210 @@
+"""Hostile config names, values and comments, serialize/deserialize and ConfigTool words:
+stored and shown exactly, or refused with ConfigValueError; never an SQL error (issue 8)."""
+from __future__ import absolute_import, division, print_function
+
+import itertools
+import json
+import math
+
+import pytest
+
+pytest.importorskip("hypothesis")
+
+from hypothesis import assume, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from CryoCore import API  # noqa: E402
+from CryoCore.Core import _config_types as T  # noqa: E402
+from CryoCore.Core._config_store import Store  # noqa: E402
+from CryoCore.Core._exceptions import ConfigValueError  # noqa: E402
+from CryoCore.Tools import ConfigTool, _common  # noqa: E402
+
+from _hostile import PROPERTY, argv_text, hostile_text, utf8_ok  # noqa: E402
+
+_counter = itertools.count()
+
+values = st.one_of(
+    hostile_text, st.booleans(), st.integers(), st.floats(allow_nan=True),
+    st.binary(max_size=20), st.none())
+
+
+def _fresh_value(backend, path):
+    """The value as a new store reads it from the database (not this process's cache)."""
+    store = Store(backend.settings)
+    try:
+        node = store.version("default").paths.get(path)
+        return None if node is None else (node.value, node.datatype, node.comment)
+    finally:
+        store.stop()
+
+
+def _same(a, b):
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b and type(a) == type(b)
+
+
+def _expected(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value
+
+
+@PROPERTY
+@given(name=hostile_text, value=values, comment=st.one_of(st.none(), hostile_text))
+def test_set_get_round_trip_or_refused(backend, name, value, comment):
+    top = "P%d" % next(_counter)
+    cfg = API.get_config(top)
+    try:
+        cfg.add(name, value, comment=comment)
+    except ConfigValueError as e:
+        assert str(e)  # the documented error, with a message
+        assert top not in API.get_config(None)  # nothing stored, not even a folder
+        return
+    # accepted: the name was a valid dotted path and everything is valid UTF-8
+    assert all(utf8_ok(x) for x in (name, comment or u"") if x is not None)
+    expected = _expected(value)
+    assert _same(cfg[name], expected), (cfg[name], expected)
+    stored = _fresh_value(backend, T.join(top, name))
+    assert stored is not None and _same(stored[0], expected) and stored[2] == comment
+    assert stored[1] == (T.guess_python(value) if value is not None else "string")
+
+
+@PROPERTY
+@given(names=st.lists(hostile_text, min_size=1, max_size=4),
+       value=st.one_of(hostile_text, st.integers(), st.floats(), st.booleans()))
+def test_set_default_and_item_assignment_never_raise_anything_else(backend, names, value):
+    cfg = API.get_config("Q%d" % next(_counter))
+    for name in names:
+        try:
+            cfg.set_default(name, value)
+            cfg[name] = value
+        except ConfigValueError:
+            continue
+        assert _same(cfg[name], value)
+
+
+@PROPERTY
+@given(tree=st.dictionaries(hostile_text, st.one_of(hostile_text, st.integers(),
+                                                    st.floats(), st.booleans()),
+                            min_size=1, max_size=5))
+def test_serialize_deserialize_round_trip(backend, tree):
+    n = next(_counter)
+    cfg = API.get_config(None)
+    src = "S%d" % n
+    kept = {}
+    for name, value in tree.items():
+        try:
+            cfg.add(src + ".sub." + name, value)
+        except ConfigValueError:
+            continue
+        kept[name] = value
+    if not kept:
+        return
+    text = cfg.serialize(src + ".sub")
+    json.loads(text)  # pure JSON text (NaN/Infinity as Python writes them)
+    cfg.deserialize(text, "D%d" % n)
+    for name, value in kept.items():
+        assert _same(cfg["D%d.sub.%s" % (n, name)], value)
+        assert cfg.get("D%d.sub.%s" % (n, name)).datatype == cfg.get(src + ".sub." + name).datatype
+
+
+@PROPERTY
+@given(text=st.one_of(hostile_text, st.binary(max_size=60).map(
+    lambda b: b.decode("latin-1"))), root=hostile_text)
+def test_deserialize_of_garbage_is_refused_clearly(backend, text, root):
+    cfg = API.get_config(None)
+    try:
+        cfg.deserialize(text, root)
+    except ConfigValueError as e:
+        assert str(e)
+
+
+# -- ConfigTool ----------------------------------------------------------------------------
+def _tool(capsys, argv):
+    try:
+        code = _common.run(ConfigTool.main, argv)
+    except SystemExit as e:  # argparse refusing an option-like word: usage + one error line
+        code = e.code
+        out, err = capsys.readouterr()
+        assert code == 2 and err.strip().splitlines()[-1].startswith("ConfigTool.py: error: ")
+        return code, out, err
+    out, err = capsys.readouterr()
+    assert code in (0, 1), (argv, code, err)
+    assert "Traceback" not in err
+    if code == 1:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), err
+    return code, out, err
+
+
+@PROPERTY
+@given(name=argv_text, value=argv_text)
+def test_configtool_add_get_and_quick_hand(backend, capsys, name, value):
+    top = "T%d" % next(_counter)
+    path = top + "." + name
+    code, out, err = _tool(capsys, ["add", "--", path, value])
+    if code != 0:
+        return
+    expected, datatype = T.from_text(value)
+    cfg = API.get_config(None)
+    assert _same(cfg[path], expected)
+    code, out, err = _tool(capsys, ["get", "--", path])
+    lines = out.split("\n")
+    assert code == 0 and "datatype: %s" % datatype in lines
+    if "\n" not in value:
+        assert lines[0] == "value: %s" % ConfigTool._value_text(expected)
+    if "=" not in name:  # quick-hand: the path ends at the first "="
+        code, out, err = _tool(capsys, ["--", "%s=%s" % (path, value)])  # same value fits
+        assert code == 0, err
+
+
+@pytest.fixture
+def hostile_tree(backend):
+    cfg = API.get_config(None)
+    names = [u"plain", u"it's", u'say "hi"', u"100%", u"back\\slash", u"a_b", u"a%b",
+             u"DROP TABLE config", u"\u00e9t\u00e9", u"UPPER"]
+    for i, name in enumerate(names):
+        cfg.add(u"H.%s" % name, i)
+    return cfg
+
+
+@PROPERTY
+@given(word=argv_text)
+def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, word):
+    assume("=" not in word and word not in ConfigTool.COMMANDS)
+    code, out, err = _tool(capsys, ["--", word])
+    cfg = hostile_tree
+    if word in cfg:
+        expected = ConfigTool._lines(cfg.get(word))
+    else:
+        expected = ["%s = %s" % (p.get_full_path(), ConfigTool._value_text(p.value))
+                    for p in cfg.search(word) if p.datatype != "folder"]
+    assert out.split("\n")[:-1] == "\n".join(expected).split("\n") if expected else out == ""
+    assert code == (0 if expected else 1)
+
+
+@PROPERTY
+@given(version=hostile_text)
+def test_hostile_version_names_exact_or_refused(backend, version):
+    try:
+        cfg = API.get_config(None, version=version)
+    except ConfigValueError as e:
+        assert str(e)
+        return
+    assert cfg.get_version() == version
+    cfg["v"] = 1
+    assert version in [v[0] for v in cfg.list_versions()]
+    if version != "default":
+        cfg.delete_version(version)
+
+
+def test_version_names_differing_in_case_only(backend):
+    """SQLite keeps them apart; MySQL compares them equal: refused, never mixed up."""
+    API.get_config(None, version="Field")["x"] = 1
+    try:
+        other = API.get_config(None, version="FIELD")
+    except ConfigValueError as e:
+        assert backend.kind == "mysql" and "clashes with existing 'Field'" in str(e)
+        return
+    assert backend.kind == "sqlite" and other["x"] is None
