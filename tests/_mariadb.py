@@ -90,3 +90,16 @@ class PrivateMariaDB(object):
     def destroy(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_private(extra_args=(), attempts=3):
+    """A started PrivateMariaDB; retried on a fresh port (another process may take a free
+    port between our probe and the server's bind)."""
+    for attempt in range(attempts):
+        server = PrivateMariaDB(extra_args=extra_args)
+        try:
+            return server.start()
+        except RuntimeError:
+            server.destroy()
+            if attempt == attempts - 1:
+                raise

@@ -155,3 +155,14 @@ def _api_clean():
         t.join(2.0)
     leaked = [t.name for t in leaked if t.is_alive()]
     assert not leaked, "threads leaked: %s" % leaked
+
+
+@pytest.fixture
+def private_mariadb():
+    """A private mariadbd (own port and data directory) that a test may stop or pause."""
+    from _mariadb import start_private
+    server = start_private()
+    try:
+        yield server
+    finally:
+        server.destroy()

@@ -14,7 +14,6 @@ import pytest
 from CryoCore.Core import InternalDB
 from CryoCore.Core._exceptions import DatabaseError
 
-from _mariadb import PrivateMariaDB
 from conftest import ROOT, write_settings
 
 PROGRAM = textwrap.dedent('''
@@ -64,12 +63,8 @@ def _readline(proc, timeout=30.0):
 
 
 @pytest.fixture
-def server():
-    s = PrivateMariaDB().start()
-    try:
-        yield s
-    finally:
-        s.destroy()
+def server(private_mariadb):
+    return private_mariadb
 
 
 def test_program_starts_from_copy_and_goes_live(server, tmp_path):

@@ -8,16 +8,11 @@ import pytest
 
 from CryoCore import API
 
-from _mariadb import PrivateMariaDB
 
 
 @pytest.fixture
-def server():
-    s = PrivateMariaDB().start()
-    try:
-        yield s
-    finally:
-        s.destroy()
+def server(private_mariadb):
+    return private_mariadb
 
 
 def test_reads_served_while_server_paused_or_stopped(server, capsys):

@@ -18,7 +18,7 @@ import pytest
 
 from CryoCore.Core import InternalDB
 
-from _mariadb import PrivateMariaDB
+from _mariadb import start_private
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -27,15 +27,7 @@ PRODUCER = os.path.join(HERE, "_producer.py")
 
 @pytest.fixture(scope="module")
 def server():
-    for attempt in range(3):  # a free port may be taken by another process before we bind it
-        s = PrivateMariaDB()
-        try:
-            s.start()
-            break
-        except RuntimeError:
-            s.destroy()
-            if attempt == 2:
-                raise
+    s = start_private()
     try:
         yield s
     finally:
@@ -200,18 +192,26 @@ def _replay(setup):
     subprocess.check_call([sys.executable, "-c", script], env=setup.env(), timeout=60)
 
 
-def test_killed_producer_loses_at_most_its_last_half_second(setup):
-    """SIGKILL mid-stream with the server down; the next program stores the spooled rows."""
+def _kill_producer_during_outage(setup, down):
+    """A producer at 1,000 rows/s; the server stops; `down` s later SIGKILL; server back.
+
+    Returns the producer's stdout and the time of the kill."""
     p = setup.producer(1000, 30.0)
     time.sleep(0.5)
     setup.server.stop()
-    time.sleep(1.5)
+    time.sleep(down)
     p.send_signal(signal.SIGKILL)
     killed = time.time()
     out = p.communicate()[0]
     assert p.returncode == -signal.SIGKILL
     assert [n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")]
     setup.server.start()
+    return out, killed
+
+
+def test_killed_producer_loses_at_most_its_last_half_second(setup):
+    """SIGKILL mid-stream with the server down; the next program stores the spooled rows."""
+    out, killed = _kill_producer_during_outage(setup, 1.5)
     _replay(setup)
     handed = [k for k, t in _handed_over(out) if t < killed - 0.5]
     assert handed[-1] > 1000
@@ -267,14 +267,7 @@ def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup,
 
 def test_a_tool_stores_the_spools_it_finds(setup):
     """The next CryoCore program may be a tool: TailLog stores what a dead producer spooled."""
-    p = setup.producer(1000, 30.0)
-    time.sleep(0.5)
-    setup.server.stop()
-    time.sleep(1.0)
-    p.send_signal(signal.SIGKILL)
-    p.communicate()
-    assert [n for n in os.listdir(setup.spool_dir) if n.endswith(".spool")]
-    setup.server.start()
+    _kill_producer_during_outage(setup, 1.0)
     subprocess.check_call([sys.executable, os.path.join(ROOT, "CryoCore", "Tools", "TailLog.py"),
                            "-n", "1", "--bw"], env=setup.env(), timeout=60,
                           stdout=subprocess.DEVNULL)

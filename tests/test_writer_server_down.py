@@ -8,16 +8,11 @@ import pytest
 from CryoCore.Core import InternalDB
 from CryoCore.Core._writer import BackgroundWriter, Sink
 
-from _mariadb import PrivateMariaDB
 
 
 @pytest.fixture
-def server():
-    s = PrivateMariaDB().start()
-    try:
-        yield s
-    finally:
-        s.destroy()
+def server(private_mariadb):
+    return private_mariadb
 
 
 def test_stopped_server_does_not_block_the_caller_and_rows_arrive_after_restart(server):

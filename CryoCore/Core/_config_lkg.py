@@ -9,6 +9,7 @@ is unreachable at start-up the store reads that copy instead.  The settings key
 """
 from __future__ import absolute_import, division, print_function
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +25,17 @@ _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 #: Whether stores write copies and serve them when the database is unreachable.  The
 #: config tools, which show and change the database itself, turn this off.
 use_copies = True
+
+
+@contextlib.contextmanager
+def database_only():
+    """Within: stores made here never read or write copies (the tools show the database)."""
+    global use_copies
+    serving, use_copies = use_copies, False
+    try:
+        yield
+    finally:
+        use_copies = serving
 
 
 RECENTLY_DOWN = 5.0  # seconds: after a failed connect, serve copies without waiting again

@@ -207,21 +207,19 @@ _ALGORITHM_REFUSED = (1845, 1846, 1235, 1064)
 
 def has_sequence_columns(db, table):
     """Whether `table` has the writer's sequence columns (a connection error propagates)."""
-    from ._exceptions import DatabaseError
-    try:
-        db._execute("SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
-        return True
-    except DatabaseError as e:
-        if getattr(e, "connection_error", False):
-            raise
-        return False
+    return _answers(db, "SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
 
 
 def has_table(db, table):
     """Whether `table` exists (a connection error propagates)."""
+    return _answers(db, "SELECT 1 FROM %s WHERE 1=0" % table)
+
+
+def _answers(db, probe):
+    """Whether the database accepts `probe`; an unreachable database raises."""
     from ._exceptions import DatabaseError
     try:
-        db._execute("SELECT 1 FROM %s WHERE 1=0" % table)
+        db._execute(probe)
         return True
     except DatabaseError as e:
         if getattr(e, "connection_error", False):

@@ -261,12 +261,8 @@ _HANDLERS = {"get": cmd_get, "set": cmd_set, "add": cmd_add, "remove": cmd_remov
 
 def main(argv=None):
     """Run ConfigTool with `argv` (default sys.argv[1:]); returns the exit status."""
-    # The tool shows and changes the database itself, never a last-known-good copy.
-    serving, _config_lkg.use_copies = _config_lkg.use_copies, False
-    try:
+    with _config_lkg.database_only():  # the database itself, never a last-known-good copy
         return _main(argv)
-    finally:
-        _config_lkg.use_copies = serving
 
 
 def _main(argv):

@@ -65,12 +65,8 @@ def open_config(args):
 def main(argv=None):
     """Run ConfigUI with `argv` (default sys.argv[1:]); returns the exit status."""
     from CryoCore.Core import _config_lkg
-    # An editor shows the database itself, never a last-known-good copy.
-    serving, _config_lkg.use_copies = _config_lkg.use_copies, False
-    try:
+    with _config_lkg.database_only():  # an editor shows the database itself, never a copy
         return _main(argv)
-    finally:
-        _config_lkg.use_copies = serving
 
 
 def _main(argv):
