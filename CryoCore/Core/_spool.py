@@ -88,10 +88,14 @@ def _plain(value):
     return to_text(str(value))
 
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True, default=_plain)
+
+
 def encode(seq, item):
     """One spool line (bytes); ValueError when `item` cannot be written (Python 2 bytes
     that are not UTF-8, a circular structure)."""
-    line = json.dumps([seq, item], separators=(",", ":"), allow_nan=True, default=_plain)
+    line = _ENCODER.encode([seq, item])
     if not PY2:
         line = line.encode("ascii")
     return line + b"\n"
