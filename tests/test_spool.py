@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from CryoCore.Core import InternalDB, _schema, _spool
+from CryoCore.Core import InternalDB, _schema, _spool, _writer
 from CryoCore.Core._health import StatusChannel
 from CryoCore.Core._writer import BackgroundWriter, Sink
 
@@ -63,15 +63,21 @@ def wait_for(condition, timeout):
         time.sleep(0.02)
 
 
-def test_rows_wait_in_the_spool_while_the_table_is_locked(backend, tmp_path):
-    """Unstored rows reach the disk within a tick; afterwards all arrive once, in order."""
+@pytest.mark.parametrize("recent_bytes", [_writer.RECENT_BYTES, 0, 2500],
+                         ids=["from-memory", "from-disk", "partly"])
+def test_rows_wait_in_the_spool_while_the_table_is_locked(backend, tmp_path, monkeypatch,
+                                                           recent_bytes):
+    """Unstored rows reach the disk within a tick; afterwards all arrive once, in order
+    (replayed from the copy kept in memory, from the file, or from both)."""
+    monkeypatch.setattr(_writer, "RECENT_BYTES", recent_bytes)
     sink = make_sink(backend)
     spool = str(tmp_path / "spool")
     w = BackgroundWriter(spool_dir=spool)
     with locked(backend):
-        for i in range(200):
-            w.put(sink, (i, "v%d" % i))
-        wait_for(lambda: w.stats()["spooled"] == 200, 5)
+        for half in (0, 100):  # two spool writes of about 1,700 bytes each
+            for i in range(half, half + 100):
+                w.put(sink, (i, "v%d" % i))
+            wait_for(lambda: w.stats()["spooled"] == half + 100, 5)
         assert w.stats()["queued"] == 0 and len(spool_files(spool)) == 1
         mode = os.stat(os.path.join(spool, spool_files(spool)[0])).st_mode & 0o777
         assert mode == 0o600  # log messages and values are the user's only

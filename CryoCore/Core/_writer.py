@@ -38,6 +38,7 @@ DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 DEFAULT_INTERVAL = 0.5
 MAX_BACKOFF = 2.0
 BATCH_ITEMS = 5000        # items per store transaction
+RECENT_BYTES = 8 << 20    # spooled lines also kept in memory for our own replay
 HEALTH_INTERVAL = 1.0     # report the CryoCore channel at most this often
 LOSS_REPORT_INTERVAL = 5.0
 
@@ -72,6 +73,10 @@ class _Lane(object):
         self.sequenced = None
         self.down_until = 0.0
         self.backoff = 0.0
+        # (start, end, seq, item) of lines we spooled ourselves, so a replay of our own
+        # spool need not read and decode them back (bounded; the file stays the truth)
+        self.recent = collections.deque()
+        self.recent_bytes = 0
 
     def first_unstored(self):
         """A lower bound of the lowest seq not yet stored (None: all stored)."""
@@ -303,6 +308,7 @@ class BackgroundWriter(object):
             self._write_spool(lane, b"".join(chunks))
         except (IOError, OSError) as e:
             return self._spool_failed(lane, e)
+        self._remember_locked(lane, entries[:take], chunks, used)
         self.failed += bad
         lane.spooled += take - bad
         for entry in entries[:take]:
@@ -312,6 +318,34 @@ class BackgroundWriter(object):
         for _ in range(take - inflight):
             lane.mem.popleft()
         return take == len(entries)
+
+    def _remember_locked(self, lane, entries, lines, used):
+        """Keep what we just spooled in memory too (up to RECENT_BYTES of spool lines)."""
+        if lane.orphan or lane.recent_bytes + used > RECENT_BYTES:
+            return
+        recent, pos = lane.recent, lane.spool.size - used
+        for entry, line in zip(entries, lines):
+            if line:  # an item that could not be encoded is not in the file
+                recent.append((pos, pos + len(line), entry[0], entry[1]))
+                pos += len(line)
+        lane.recent_bytes += used
+
+    def _recent_locked(self, lane):
+        """The next spool entries from memory, as ``spool.read()`` would give them, if
+        memory holds them from the replay position on: ``(entries, end)``, else None."""
+        recent, pos = lane.recent, lane.spool.pos
+        while recent and recent[0][0] < pos:
+            start, stop = recent.popleft()[:2]
+            lane.recent_bytes -= stop - start
+        if not recent or recent[0][0] != pos:
+            return None
+        entries, end = [], pos
+        for start, stop, seq, item in recent:
+            if start != end or len(entries) >= _spool.READ_ITEMS:
+                break
+            entries.append((seq, item))
+            end = stop
+        return entries, end
 
     def _spool_failed(self, lane, e):
         self._note_error("cannot spool rows for %s in %s: %s"
@@ -451,7 +485,11 @@ class BackgroundWriter(object):
             if self._quit:
                 return False
             if lane.spool is not None and not lane.spool.closed and lane.spool.pending():
-                entries, end, bad = lane.spool.read()
+                cached = self._recent_locked(lane)
+                if cached is None:
+                    entries, end, bad = lane.spool.read()
+                else:
+                    (entries, end), bad = cached, 0
                 replay = True
             elif lane.mem:
                 n = min(len(lane.mem), BATCH_ITEMS)
@@ -510,6 +548,8 @@ class BackgroundWriter(object):
         else:
             self._spool_used = max(0, (self._spool_used or 0) - (spool.size - spool.header_end))
             spool.reset()
+            lane.recent.clear()
+            lane.recent_bytes = 0
             lane.spooled = 0
 
     def _went_down(self, lane, e, replay):
