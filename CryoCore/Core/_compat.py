@@ -9,12 +9,10 @@ if PY2:  # pragma: no cover - exercised by the 2.7 smoke run
     text_type = unicode  # noqa: F821
     string_types = (str, unicode)  # noqa: F821
     integer_types = (int, long)  # noqa: F821
-    import Queue as queue  # noqa: F401
 else:
     text_type = str
     string_types = (str,)
     integer_types = (int,)
-    import queue  # noqa: F401
 
 
 def to_text(value, errors="replace"):
