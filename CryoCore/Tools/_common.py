@@ -206,12 +206,3 @@ def _stop_services():
 def console(main):
     """Entry point for console scripts: ``sys.exit(run(main))``."""
     sys.exit(run(main))
-
-
-def not_implemented(name):
-    """Placeholder main for tools whose issue has not landed yet."""
-    def main(argv=None):
-        make_parser(name + ".py", "%s (not implemented yet)" % name).parse_args(argv)
-        sys.stderr.write("Error: %s is not implemented yet\n" % name)
-        return 2
-    return main
