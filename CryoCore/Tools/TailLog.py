@@ -139,11 +139,10 @@ class Query(object):
     def __init__(self, level=None, modules=None, loggers=None, since=None, keywords=None,
                  lines=DEFAULT_LINES):
         self.level = level
-        # Filter text in the form the log keeps (undecodable argv bytes as visible escapes).
-        self.modules = [_stored_form(m) for m in modules or []]
-        self.loggers = [_stored_form(name) for name in loggers or []]
+        self.modules = [_common.stored_form(m) for m in modules or []]
+        self.loggers = [_common.stored_form(name) for name in loggers or []]
         self.since = since
-        self.keywords = [_stored_form(k) for k in (keywords or []) if k]
+        self.keywords = [_common.stored_form(k) for k in (keywords or []) if k]
         self.lines = lines  # None: every row
 
     @classmethod
@@ -230,14 +229,6 @@ class Query(object):
             if len(rows) < PAGE_ROWS:
                 return top
             after = rows[-1][0]
-
-
-def _stored_form(text):
-    """`text` as the log sink stores it: lone surrogates (undecodable bytes) as escapes."""
-    text = to_text(text)
-    if PY2:
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _ascii(text):

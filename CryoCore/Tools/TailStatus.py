@@ -64,22 +64,15 @@ def _like(word):
     return "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
-def _stored_form(text):
-    """Filter text as stored: lone surrogates (undecodable argv bytes) as visible escapes."""
-    from CryoCore.Core._compat import PY2, to_text
-    text = to_text(text)
-    return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 class _Match(object):
     """The filters as a test on fetched rows: SQL only narrows (MySQL's `=`, IN and LIKE
     ignore case, accents and trailing spaces; SQLite's LIKE stops at NUL); this decides."""
 
     def __init__(self, args, since):
         self.since = since
-        self.channels = set(_stored_form(c) for c in args.channel)
+        self.channels = set(_common.stored_form(c) for c in args.channel)
         self.exact, self.words = [], []
-        for word in (_stored_form(w) for w in args.filters):
+        for word in (_common.stored_form(w) for w in args.filters):
             if ":" in word:
                 self.exact.extend((word[:i], word[i + 1:]) for i, ch in enumerate(word)
                                   if ch == ":")
@@ -109,9 +102,9 @@ def _where(args, since):
         params.append(since)
     if args.channel:
         conds.append("c.name IN (%s)" % ",".join(["%s"] * len(args.channel)))
-        params.extend(_stored_form(c) for c in args.channel)
+        params.extend(_common.stored_form(c) for c in args.channel)
     alternatives = []
-    words = [_stored_form(w) for w in args.filters]
+    words = [_common.stored_form(w) for w in args.filters]
     if any(ord(c) > 127 for w in words if ":" not in w for c in w):
         return conds, params  # LIKE folds case for ASCII only: _Match alone decides
     for word in words:

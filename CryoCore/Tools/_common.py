@@ -14,6 +14,7 @@ import sys
 import time
 
 from CryoCore.Core import _settings
+from CryoCore.Core._compat import PY2, to_text
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
 
 DB_FLAGS = ("db_name", "db_user", "db_host", "db_password", "db_type", "db_path", "db_port")
@@ -112,6 +113,13 @@ def terminal_safe(text, stream=None):
     if not tty:
         return text
     return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
+
+
+def stored_form(text):
+    """Filter text in the form the services store it: lone surrogates (undecodable argv
+    bytes) become visible backslash escapes, so a filter matches the rows they are in."""
+    text = to_text(text)
+    return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- time -----------------------------------------------------------------
