@@ -17,6 +17,7 @@ import time
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailStatus.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 
 DEFAULT_ROWS = 200
@@ -80,7 +81,6 @@ class _Match(object):
                 self.words.append(word.lower())
 
     def __call__(self, row):
-        from CryoCore.Core._compat import to_text
         ts, channel, name = row[1], to_text(row[2]), to_text(row[3])
         if self.since is not None and (ts is None or ts < self.since):
             return False
@@ -145,7 +145,6 @@ def _max_id(db, table):
 # -- output -------------------------------------------------------------------
 def _format(row, use_colour):
     """One display line; `row` is a 1-D or 2-D row as _SELECT returns them."""
-    from CryoCore.Core._compat import to_text
     ts, channel, name, value = row[1], to_text(row[2]), to_text(row[3]), to_text(row[4])
     if len(row) > 5:
         name = "%s[%s,%s]" % (name, row[5], row[6])
@@ -162,7 +161,6 @@ def _by_time(rows):
 
 
 def _write(lines, out):
-    from CryoCore.Core._compat import PY2
     for line in lines:
         line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
         if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
