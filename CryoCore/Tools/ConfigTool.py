@@ -60,8 +60,7 @@ def _is_number(text):
 
 
 def _db_cfg(args):
-    flags = dict((f, getattr(args, f)) for f in _common.DB_FLAGS if getattr(args, f, None) is not None)
-    return flags or None
+    return _common.db_flags(args) or None
 
 
 def _emit(line=""):

@@ -56,17 +56,21 @@ def warn_password_flag(args):
         sys.stderr.write(_PASSWORD_FLAG_WARNING)
 
 
+def db_flags(args):
+    """The --db_* flags given in `args`, as settings (flags not given are left out)."""
+    return dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
+
+
 def db_settings(args, service):
     """Effective settings for `service` with the tool's --db_* flags winning."""
     warn_password_flag(args)
-    flags = dict((f, getattr(args, f, None)) for f in DB_FLAGS)
-    return _settings.get_settings(service, flags)
+    return _settings.get_settings(service, db_flags(args))
 
 
 def apply_db_flags(args):
     """Make the --db_* flags win for every service in this process."""
     warn_password_flag(args)
-    flags = dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
+    flags = db_flags(args)
     if flags:
         _settings.set_explicit(flags)
 
