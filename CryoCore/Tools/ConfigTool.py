@@ -234,9 +234,7 @@ def quick_set(args, word):
     cfg = _open_config(args)
     if path not in cfg:
         raise _common.ToolError("no such parameter %s (use add to create it)" % path)
-    if args.neg:
-        value = _neg(args, value)
-    cfg.set(path, value, check=True)
+    cfg.set(path, _neg(args, value), check=True)
 
 
 def look_up(args, word):
