@@ -19,7 +19,7 @@ from . import _config_types as T
 from ._compat import to_text
 from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
                           NoSuchParameterException, NoSuchVersionException,
-                          VersionAlreadyExistsException)
+                          VersionAlreadyExistsException, is_connection_error)
 
 POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1 s
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
@@ -125,7 +125,7 @@ class Store(object):
         try:
             self._ensure_schema()
         except DatabaseError as e:  # unreachable: load_version may serve a saved copy
-            if not _unreachable(e):
+            if not is_connection_error(e):
                 raise
             self.copies.note_down(e)
         self.versions = {}      # name -> VersionCache
@@ -150,7 +150,7 @@ class Store(object):
         try:
             yield
         except DatabaseError as e:
-            if _unreachable(e):
+            if is_connection_error(e):
                 raise _config_lkg.unreachable(self.db, e, doing)
             raise
 
@@ -169,7 +169,7 @@ class Store(object):
             try:
                 vc, events = self._load_live(name, create, fire_new=False)
             except DatabaseError as e:
-                if not _unreachable(e):
+                if not is_connection_error(e):
                     raise
                 self.copies.note_down(e)
                 vc = self.copies.serve(name)
@@ -349,7 +349,7 @@ class Store(object):
                     InternalDB.report("config database reachable again")
                 self._poll_error, delay = None, POLL_INTERVAL
             except Exception as e:  # keep serving the cache; report once, back off
-                if _unreachable(e):
+                if is_connection_error(e):
                     self.copies.note_down(e)
                 msg = _describe(e)
                 if msg != self._poll_error:
@@ -693,11 +693,6 @@ def _describe(e):
         return " ".join(to_text(e).split())
     except UnicodeError:
         return repr(e)
-
-
-def _unreachable(e):
-    """Whether DatabaseError `e` means "cannot reach the database" (not a bad statement)."""
-    return bool(getattr(e, "connection_error", False))
 
 
 def _clash(what, name, others):

@@ -21,8 +21,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
-from CryoCore.Core._exceptions import DatabaseError  # noqa: E402
-from CryoCore.Core._writer import is_connection_error  # noqa: E402
+from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
 

@@ -205,8 +205,7 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, 
     LOOKBACK ids below the start, so a row whose transaction was still open
     then (an id below the highest committed one) is shown when it commits.
     """
-    from CryoCore.Core._writer import is_connection_error
-    from CryoCore.Core._exceptions import DatabaseError
+    from CryoCore.Core._exceptions import DatabaseError, is_connection_error
     followers, lost = None, False
     while stop is None or not stop():
         rows = []
