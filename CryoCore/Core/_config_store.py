@@ -14,12 +14,12 @@ import datetime
 import threading
 import time
 
-from . import InternalDB, _config_lkg, _runtime, _schema
+from . import InternalDB, _config_io, _config_lkg, _runtime, _schema
 from . import _config_types as T
 from ._compat import to_text
 from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
-                          NoSuchParameterException, NoSuchVersionException,
-                          VersionAlreadyExistsException, is_connection_error)
+                          NoSuchVersionException, VersionAlreadyExistsException,
+                          is_connection_error)
 
 POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1 s
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
@@ -511,8 +511,7 @@ class Store(object):
             row = self._resolve(vid, parts)
             if row is None:
                 if not create:
-                    raise NoSuchParameterException("no such parameter %s (version %s)"
-                                                   % (path, vc.name))
+                    raise _config_io.missing(path, vc.name)
                 dt = datatype or T.guess_python(value)
                 typed, text = T.prepare(value, dt, path)
                 parent = self._folders(vid, parts[:-1], touched)
@@ -538,8 +537,7 @@ class Store(object):
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
             if row is None:
-                raise NoSuchParameterException("no such parameter %s (version %s)"
-                                               % (path, vc.name))
+                raise _config_io.missing(path, vc.name)
             if _text(row[5]) != comment:
                 self.db._execute("UPDATE config SET comment = %s WHERE id = %s", (comment, row[0]))
                 touched.add(row[0])
@@ -551,8 +549,7 @@ class Store(object):
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
             if row is None:
-                raise NoSuchParameterException("no such parameter %s (version %s)"
-                                               % (path, vc.name))
+                raise _config_io.missing(path, vc.name)
             ids, frontier = [row[0]], [row[0]]
             while frontier:
                 marks = ",".join(["%s"] * len(frontier))
