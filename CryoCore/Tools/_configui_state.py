@@ -468,8 +468,7 @@ class UIState(object):
         except ConfigValueError as e:
             guessed = T.guess_text(text)
             if guessed != entry.datatype and _fits(text, guessed, path):
-                self.mode, self.pending = CONFIRM, (path, text, guessed)
-                return self._say(_text(e), True)
+                self.mode, self.pending = CONFIRM, (path, text, guessed)  # ask to change type
             return self._say(_text(e), True)
         except (ConfigException, DatabaseError) as e:
             return self._say(u"Not saved: %s" % _text(e), True)
