@@ -182,8 +182,7 @@ def _last(db, table, conds, params, upto, n, match):
     return rows[-n:]
 
 
-def _show(db, args, out, use_colour, stop=None):
-    since = _common.parse_since(args.since) if args.since else None
+def _show(db, args, since, out, use_colour, stop=None):
     conds, params = _where(args, since)
     match = _Match(args, since)
     tops = dict((t, _max_id(db, t)) for t in _SELECT)
@@ -273,15 +272,14 @@ def main(argv=None, out=None, stop=None):
     if args.rows < 0:
         raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
     args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
-    if args.since:
-        _common.parse_since(args.since)  # a bad time fails before touching the database
+    since = _common.parse_since(args.since) if args.since else None  # fails before the DB
     db = _open(args)
     if args.list_channels:
         _write(_channels(db), out)
         return 0
     if args.clear_all:
         return _clear_all(db, args, out)
-    return _show(db, args, out, _common.use_colour(args, out), stop)
+    return _show(db, args, since, out, _common.use_colour(args, out), stop)
 
 
 # -- completion -------------------------------------------------------------------
