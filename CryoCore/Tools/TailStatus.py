@@ -193,11 +193,11 @@ def _show(db, args, since, out, use_colour, stop=None):
         rows = _by_time(rows)[-args.rows:]
     _write([_format(r, use_colour) for r in rows], out)
     if args.follow:
-        _follow(db, conds, params, tops, out, use_colour, stop, match=match)
+        _follow(db, conds, params, tops, match, out, use_colour, stop)
     return 0
 
 
-def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, match=None):
+def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval=0.25):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
@@ -212,7 +212,7 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, 
             if followers is None:
                 followers = _followers(db, conds, params, tops)
             for f in followers:
-                rows.extend(r for r in f.poll() if match is None or match(r))
+                rows.extend(r for r in f.poll() if match(r))
         except DatabaseError as e:
             if not is_connection_error(e):
                 raise
