@@ -174,7 +174,7 @@ class Query(object):
             # matches(), which has the last word.  Other text is matched in Python only.
             any_of = []
             for word in self.keywords:
-                pattern = u"%" + _like_escape(word) + u"%"
+                pattern = u"%" + _common.like_escape(word) + u"%"
                 for column in ("message", "module", "logger"):
                     any_of.append("%s LIKE %%s ESCAPE '|'" % column)
                     params.append(pattern)
@@ -232,10 +232,6 @@ class Query(object):
 
 def _ascii(text):
     return all(ord(c) < 128 for c in text)
-
-
-def _like_escape(word):
-    return word.replace(u"|", u"||").replace(u"%", u"|%").replace(u"_", u"|_")
 
 
 def _follow(db, query, printer, last_id, stop=None):
@@ -358,7 +354,7 @@ def _column_completer(column):
             db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"))
             rows = db._execute("SELECT DISTINCT %s FROM log WHERE %s LIKE %%s ESCAPE '|' "
                                "ORDER BY %s LIMIT 500" % (column, column, column),
-                               (_like_escape(to_text(prefix or u"")) + u"%",)).fetchall()
+                               (_common.like_escape(to_text(prefix or u"")) + u"%",)).fetchall()
             db.close()
         except Exception as e:  # completion must never print a traceback into the shell
             _completion_warning(e)

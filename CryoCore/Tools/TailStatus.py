@@ -61,10 +61,6 @@ def _open(args):
 
 
 # -- queries ------------------------------------------------------------------
-def _like(word):
-    return "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-
-
 class _Match(object):
     """The filters as a test on fetched rows: SQL only narrows (MySQL's `=`, IN and LIKE
     ignore case, accents and trailing spaces; SQLite's LIKE stops at NUL); this decides."""
@@ -114,9 +110,9 @@ def _where(args, since):
                     alternatives.append("(c.name = %s AND p.name = %s)")
                     params.extend([word[:i], word[i + 1:]])
         else:
-            alternatives.append("(c.name LIKE %s ESCAPE '!' OR p.name LIKE %s ESCAPE '!' "
-                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '!')")
-            params.extend([_like(word)] * 3)
+            alternatives.append("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
+                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+            params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
     if alternatives:
         conds.append("(" + " OR ".join(alternatives) + ")")
     return conds, params

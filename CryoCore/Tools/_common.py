@@ -126,6 +126,11 @@ def stored_form(text):
     return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def like_escape(text):
+    """`text` as a LIKE pattern matching itself, for ``LIKE %s ESCAPE '|'``."""
+    return text.replace(u"|", u"||").replace(u"%", u"|%").replace(u"_", u"|_")
+
+
 # -- time -----------------------------------------------------------------
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
