@@ -183,7 +183,7 @@ def run(main, argv=None):
 def _error(e):
     message = " ".join(_text_of(e).split()) or e.__class__.__name__
     line = u"Error: %s\n" % message
-    if sys.version_info[0] == 2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
+    if PY2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
         line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
     try:
         sys.stderr.write(line)
@@ -195,7 +195,7 @@ def _error(e):
 
 def _text_of(e):
     """The message of `e` as text (Python 2.7 messages may be unicode or UTF-8 bytes)."""
-    if sys.version_info[0] == 2:
+    if PY2:
         try:
             return unicode(e)  # noqa: F821
         except UnicodeError:
