@@ -26,6 +26,14 @@ def to_text(value, errors="replace"):
     return text_type(value)
 
 
+def one_line(e):
+    """The message of exception `e` as one line of text (never raises: repr at worst)."""
+    try:
+        return u" ".join(to_text(e).split())
+    except UnicodeError:  # 2.7: a byte-string message that is not ASCII
+        return to_text(repr(e))
+
+
 def utf8_len(text):
     """Length of `text` in UTF-8 bytes."""
     return len(text.encode("utf-8", "replace"))

@@ -16,7 +16,7 @@ import time
 
 from . import InternalDB, _config_io, _config_lkg, _runtime, _schema
 from . import _config_types as T
-from ._compat import to_text
+from ._compat import one_line, to_text
 from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
                           NoSuchVersionException, VersionAlreadyExistsException,
                           is_connection_error)
@@ -351,7 +351,7 @@ class Store(object):
             except Exception as e:  # keep serving the cache; report once, back off
                 if is_connection_error(e):
                     self.copies.note_down(e)
-                msg = _describe(e)
+                msg = one_line(e)
                 if msg != self._poll_error:
                     InternalDB.report("config poller: %s" % msg)
                 self._poll_error, delay = msg, min(delay * 2, MAX_BACKOFF)
@@ -682,14 +682,6 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
-
-
-def _describe(e):
-    """One line of text about `e` (never raises, also on 2.7 with non-ASCII messages)."""
-    try:
-        return " ".join(to_text(e).split())
-    except UnicodeError:
-        return repr(e)
 
 
 def _clash(what, name, others):

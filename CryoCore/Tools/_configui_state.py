@@ -14,7 +14,7 @@ import threading
 import time
 
 from CryoCore.Core import _config_types as T
-from CryoCore.Core._compat import text_type, to_text
+from CryoCore.Core._compat import one_line, text_type, to_text
 from CryoCore.Core._exceptions import (ConfigException, ConfigValueError, DatabaseError,
                                        NoSuchParameterException)
 
@@ -464,14 +464,14 @@ class UIState(object):
             self.cfg.set(path, text, check=True)
         except NoSuchParameterException as e:
             self.mode = BROWSE
-            return self._say(u"%s: nothing saved" % _text(e), True)
+            return self._say(u"%s: nothing saved" % one_line(e), True)
         except ConfigValueError as e:
             guessed = T.guess_text(text)
             if guessed != entry.datatype and _fits(text, guessed, path):
                 self.mode, self.pending = CONFIRM, (path, text, guessed)  # ask to change type
-            return self._say(_text(e), True)
+            return self._say(one_line(e), True)
         except (ConfigException, DatabaseError) as e:
-            return self._say(u"Not saved: %s" % _text(e), True)
+            return self._say(u"Not saved: %s" % one_line(e), True)
         self.mode = BROWSE
         self._saved(path)
 
@@ -489,7 +489,7 @@ class UIState(object):
                 self.cfg.set(path, text, datatype=datatype)
             except (ConfigException, DatabaseError) as e:
                 self.mode = EDIT
-                return self._say(u"Not saved: %s" % _text(e), True)
+                return self._say(u"Not saved: %s" % one_line(e), True)
             self.mode = BROWSE
             self._saved(path)
         elif key in (u"n", u"N", ESC):
@@ -507,7 +507,7 @@ class UIState(object):
         try:
             self.cfg.set(entry.path, not entry.value, check=True)
         except (ConfigException, DatabaseError) as e:
-            return self._say(u"Not saved: %s" % _text(e), True)
+            return self._say(u"Not saved: %s" % one_line(e), True)
         self._saved(entry.path)
 
 
@@ -521,10 +521,3 @@ def _fits(text, datatype, path):
 
 def _is_char(key):
     return len(key) == 1 and (key >= u" " and key != u"\x7f")
-
-
-def _text(e):
-    try:
-        return u" ".join(to_text(e).split())
-    except UnicodeError:
-        return to_text(repr(e))
