@@ -96,12 +96,6 @@ def _open_config(args, check_version=True):
     return Config.get_config(None, version or "default", db_cfg)
 
 
-def _value_text(value):
-    if value is None:
-        return ""
-    return to_text(repr(value) if isinstance(value, float) else value)
-
-
 def _neg(args, text):
     if not args.neg:
         return text
@@ -114,7 +108,7 @@ def _lines(param):
     """``path = value`` for `param` (unless a folder) and every parameter under it."""
     out = []
     if param.datatype != "folder":
-        out.append("%s = %s" % (param.get_full_path(), _value_text(param.value)))
+        out.append("%s = %s" % (param.get_full_path(), T.value_text(param.value)))
     for child in param.children:
         out.extend(_lines(child))
     return out
@@ -131,7 +125,7 @@ def cmd_get(args, words):
     cfg = _open_config(args)
     for path in words:
         p = cfg.get(path)
-        _emit("value: %s" % _value_text(p.value))
+        _emit("value: %s" % T.value_text(p.value))
         _emit("datatype: %s" % p.datatype)
         _emit("version: %s" % p.version)
         _emit("last_modified: %s" % (time.ctime(p.last_modified) if p.last_modified else ""))
@@ -243,7 +237,7 @@ def look_up(args, word):
     if word in cfg:
         lines = _lines(cfg.get(word))
     else:
-        lines = ["%s = %s" % (p.get_full_path(), _value_text(p.value))
+        lines = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
                  for p in cfg.search(word) if p.datatype != "folder"]
     if not lines:
         raise _common.ToolError("no parameter matches %s" % T.show(word))

@@ -14,7 +14,7 @@ import threading
 import time
 
 from CryoCore.Core import _config_types as T
-from CryoCore.Core._compat import one_line, text_type, to_text
+from CryoCore.Core._compat import one_line, to_text
 from CryoCore.Core._exceptions import (ConfigException, ConfigValueError, DatabaseError,
                                        NoSuchParameterException)
 
@@ -44,7 +44,7 @@ class Entry(object):
         self.comment = param.comment
         self.modified = param.last_modified
         self.children = []
-        self.text = value_text(param.value, param.datatype)
+        self.text = T.value_text(param.value)  # folders hold None: ""
         self.name_l = self.name.lower()
         self.text_l = self.text.lower()
 
@@ -57,15 +57,6 @@ class Entry(object):
     @property
     def is_folder(self):
         return self.datatype == "folder"
-
-
-def value_text(value, datatype):
-    """The editable text of a value (what the user sees and types)."""
-    if datatype == "folder" or value is None:
-        return u""
-    if isinstance(value, float):
-        return to_text(repr(value))
-    return to_text(value) if not isinstance(value, bool) else text_type(value)
 
 
 class Tree(object):
