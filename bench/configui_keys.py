@@ -91,7 +91,6 @@ def run_keys(cfg, writer):
     for _ in range(3):
         t.key("filter Backspace", S.BACKSPACE)
     t.key("Esc (clear filter)", S.ESC)
-    t.key("Enter (filter kept)", S.ENTER) if state.mode == S.FILTER else None
     leaf = [p for p in state.rows if p.endswith(".param3")][5]
     boolean = [p for p in state.rows if p.endswith(".param0")][5]
     for i in range(10):

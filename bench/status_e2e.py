@@ -6,6 +6,7 @@ the same rows through the same driver (mysql-connector, pure Python), 1000 rows
 per statement as the writer does.  Aim: ratio (ours / raw rate) >= 0.5.
 
     python bench/status_e2e.py            # MariaDB on 127.0.0.1:3306 as root
+    python bench/status_e2e.py --host H --port P
     CC_TEST_MYSQL_HOST=... CC_TEST_MYSQL_PORT=... python bench/status_e2e.py
     (server credentials from CC_TEST_MYSQL_*, see bench/_bench.py)
 """
@@ -55,7 +56,8 @@ def raw(conn, rows):
 
 
 def main():
-    with _bench.scratch_backend("mysql", settings_file=True) as backend:
+    args = _bench.parse_args(__doc__, mysql_only=True)  # --host/--port, as every bench
+    with _bench.scratch_backend(args, settings_file=True) as backend:
         conn = backend.raw_connection()
         results = []
         for attempt in range(3):

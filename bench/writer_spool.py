@@ -8,21 +8,20 @@
    through the disk, which is what bounds the loss on SIGKILL to 0.5 s).
 
     python bench/writer_spool.py [--rows N] [--host 127.0.0.1] [--port 3306]
+
+MariaDB credentials as for every bench (CC_TEST_MYSQL_*, see _bench.py).
 """
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 import timeit
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import _bench  # noqa: E402
 from CryoCore.Core import InternalDB  # noqa: E402
 from CryoCore.Core._writer import BackgroundWriter, Sink  # noqa: E402
 
@@ -78,34 +77,20 @@ def burst(settings, table, n, spool_dir):
     return n / elapsed
 
 
-def throughput(tmp, n, host, port):
-    name = "ccbench_%s" % uuid.uuid4().hex[:8]
-    settings = {"db_type": "mysql", "db_host": host, "db_port": port, "db_user": "root",
-                "db_password": "", "db_name": name}
-    db = InternalDB.mysql("bench", config=settings)
-    db._init_sqls([TABLE % "memory", TABLE % "spool"])
-    try:
-        memory = burst(settings, "rows_memory", n, None)
-        spool = burst(settings, "rows_spool", n, os.path.join(tmp, "spool2"))
-        print("burst of %d rows, memory only  %8.0f rows/s" % (n, memory))
-        print("burst of %d rows, with spool   %8.0f rows/s   ratio %.2f" % (n, spool,
-                                                                          spool / memory))
-    finally:
-        db._execute("DROP DATABASE %s" % name)
+def throughput(tmp, n, settings):
+    InternalDB.mysql("bench", config=settings)._init_sqls([TABLE % "memory", TABLE % "spool"])
+    memory = burst(settings, "rows_memory", n, None)
+    spool = burst(settings, "rows_spool", n, os.path.join(tmp, "spool2"))
+    print("burst of %d rows, memory only  %8.0f rows/s" % (n, memory))
+    print("burst of %d rows, with spool   %8.0f rows/s   ratio %.2f" % (n, spool,
+                                                                      spool / memory))
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, default=100000)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3306)
-    a = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix="ccbench-")
-    try:
-        caller_cost(tmp)
-        throughput(tmp, a.rows, a.host, a.port)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    args = _bench.parse_args(__doc__, ("--rows", 100000, "rows per burst"), mysql_only=True)
+    with _bench.scratch_backend(args) as backend:
+        caller_cost(backend.tmp)
+        throughput(backend.tmp, args.rows, backend.settings)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,12 @@ def utf8_ok(text):
         return False
 
 
+def stored_text(text):
+    """What status values and log messages keep of `text`: itself when UTF-8 can hold it,
+    else the same with visible backslash escapes."""
+    return text if utf8_ok(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 # Modest example counts keep CI within budget; CI is derandomized (no flaky surprises).
 PROPERTY = settings(max_examples=int(os.environ.get("CC_HYPOTHESIS_EXAMPLES", "30")),
                     deadline=None, database=None,

@@ -153,7 +153,7 @@ def test_configtool_add_get_and_quick_hand(backend, capsys, name, value):
     lines = out.split("\n")
     assert code == 0 and "datatype: %s" % datatype in lines
     if "\n" not in value:
-        assert lines[0] == "value: %s" % ConfigTool._value_text(expected)
+        assert lines[0] == "value: %s" % T.value_text(expected)
     if "=" not in name:  # quick-hand: the path ends at the first "="
         code, out, err = _tool(capsys, ["--", "%s=%s" % (path, value)])  # same value fits
         assert code == 0, err
@@ -178,7 +178,7 @@ def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, w
     if word in cfg:
         expected = ConfigTool._lines(cfg.get(word))
     else:
-        expected = ["%s = %s" % (p.get_full_path(), ConfigTool._value_text(p.value))
+        expected = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
                     for p in cfg.search(word) if p.datatype != "folder"]
     assert out.split("\n")[:-1] == "\n".join(expected).split("\n") if expected else out == ""
     assert code == (0 if expected else 1)

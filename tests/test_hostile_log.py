@@ -18,7 +18,7 @@ from CryoCore.Core import InternalDB, _runtime, _schema  # noqa: E402
 from CryoCore.Core._log_sink import fit_message  # noqa: E402
 from CryoCore.Tools import TailLog, _common  # noqa: E402
 
-from _hostile import PROPERTY, argv_text, hostile_text, utf8_ok  # noqa: E402
+from _hostile import PROPERTY, argv_text, hostile_text, stored_text  # noqa: E402
 
 _counter = itertools.count()
 
@@ -36,11 +36,6 @@ def _new_rows(backend, after):
                        "ORDER BY id", (after,))
 
 
-def _stored(text):
-    """What the log keeps of `text`: itself when UTF-8 can hold it, else visible escapes."""
-    return text if utf8_ok(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 @PROPERTY
 @given(messages=st.lists(hostile_text, min_size=1, max_size=4), logger=hostile_text)
 def test_log_messages_and_logger_names_round_trip(backend, messages, logger):
@@ -51,9 +46,9 @@ def test_log_messages_and_logger_names_round_trip(backend, messages, logger):
         log.warning(m)            # no arguments: % signs are text
     log.error(u"%s|%s", messages[0], 5)
     rows = _new_rows(backend, start)
-    expected = [_stored(m) for m in messages] + [_stored(u"%s|5" % messages[0])]
+    expected = [stored_text(m) for m in messages] + [stored_text(u"%s|5" % messages[0])]
     assert [r[0] for r in rows] == expected
-    assert all(r[1] == _stored(name)[:255] for r in rows)
+    assert all(r[1] == stored_text(name)[:255] for r in rows)
     assert [r[3] for r in rows] == [logging.WARNING] * len(messages) + [logging.ERROR]
 
 
@@ -101,10 +96,10 @@ def test_taillog_filters_with_hostile_text_return_only_matching(hostile_log, cap
     rows = hostile_log
     for flag, key in (("--module", "modules"), ("--logger", "loggers")):
         out = _taillog(capsys, [flag + "=" + word])
-        assert out == _expected(rows, **{key: [_stored(word)]}), (flag, word)
+        assert out == _expected(rows, **{key: [stored_text(word)]}), (flag, word)
     if not word.startswith("-"):
         out = _taillog(capsys, ["--", word])
-        assert out == _expected(rows, keywords=[_stored(word)]), word
+        assert out == _expected(rows, keywords=[stored_text(word)]), word
 
 
 def test_logger_and_module_filters_are_exact_not_collation_equal(hostile_log, capsys):

@@ -15,13 +15,9 @@ from CryoCore import API  # noqa: E402
 from CryoCore.Core import InternalDB, _runtime, _schema  # noqa: E402
 from CryoCore.Tools import TailStatus, _common  # noqa: E402
 
-from _hostile import PROPERTY, argv_text, hostile_text, utf8_ok  # noqa: E402
+from _hostile import PROPERTY, argv_text, hostile_text, stored_text, utf8_ok  # noqa: E402
 
 _counter = itertools.count()
-
-
-def _stored(text):
-    return text if utf8_ok(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _max_id(backend):
@@ -61,7 +57,7 @@ def test_status_values_round_trip_or_refused(backend, channel, name, values):
             assert len(str(v)) > 2048 and "2048" in str(e)
             continue
         if type(v) is not type(last) or v != last:
-            expected.append(_stored(str(v)))
+            expected.append(stored_text(str(v)))
         last = v
         assert element.get_value() == v
     rows = _rows(backend, start)
@@ -134,7 +130,7 @@ def _expected(rows, filters=(), channels=()):
 def test_tailstatus_filters_with_hostile_text_return_only_matching(hostile_status, capsys,
                                                                    word, pair):
     rows = hostile_status
-    stored = _stored(word)
+    stored = stored_text(word)
     assert _tailstatus(capsys, ["--channel=" + word]) == _expected(rows, channels=[stored])
     full = u"%s:%s" % pair
     assert _tailstatus(capsys, ["--", full]) == _expected(rows, filters=[full])

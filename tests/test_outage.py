@@ -19,6 +19,7 @@ import pytest
 from CryoCore.Core import InternalDB
 
 from _mariadb import start_private
+from conftest import write_settings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -42,9 +43,7 @@ class Setup(object):
         self.spool_dir = str(tmp_path / "spool")
         self.settings = dict(server.settings("outage_%s" % uuid.uuid4().hex[:8]), db_timeout=2,
                              spool_dir=self.spool_dir, writer_retry_max=0.5)
-        self.settings_file = str(tmp_path / "settings.json")
-        with open(self.settings_file, "w") as f:
-            json.dump(self.settings, f)
+        self.settings_file = write_settings(tmp_path / "settings.json", self.settings)
         self.out = str(tmp_path / "calls.json")
 
     def env(self):

@@ -1,7 +1,6 @@
 """What every tool shares: --since parsing, error edge, closed pipes, --help, README."""
 from __future__ import absolute_import, division, print_function
 
-import errno
 import os
 import subprocess
 import sys

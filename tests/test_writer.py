@@ -1,7 +1,6 @@
 """The shared background writer on both backends."""
 from __future__ import absolute_import, division, print_function
 
-import os
 import subprocess
 import sys
 import textwrap

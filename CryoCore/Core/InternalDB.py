@@ -16,7 +16,7 @@ import threading
 import time
 
 from . import _settings
-from ._compat import PY2, to_text
+from ._compat import PY2, text_type, to_text
 from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
@@ -375,10 +375,13 @@ def _driver_has(option):
     return option in getattr(constants, "DEFAULT_CONFIGURATION", {})
 
 
+_SIZED = (bytes, text_type)  # values counted by their length; others as 8 bytes
+
+
 def _chunks(rows, max_rows, max_bytes):
     chunk, size = [], 0
     for row in rows:
-        row_size = sum(len(v) if isinstance(v, (bytes, type(u""))) else 8 for v in row)
+        row_size = sum(len(v) if isinstance(v, _SIZED) else 8 for v in row)
         if chunk and (len(chunk) >= max_rows or size + row_size > max_bytes):
             yield chunk
             chunk, size = [], 0

@@ -9,12 +9,10 @@ if PY2:  # pragma: no cover - exercised by the 2.7 smoke run
     text_type = unicode  # noqa: F821
     string_types = (str, unicode)  # noqa: F821
     integer_types = (int, long)  # noqa: F821
-    import Queue as queue  # noqa: F401
 else:
     text_type = str
     string_types = (str,)
     integer_types = (int,)
-    import queue  # noqa: F401
 
 
 def to_text(value, errors="replace"):
@@ -26,6 +24,14 @@ def to_text(value, errors="replace"):
     if isinstance(value, text_type):
         return value
     return text_type(value)
+
+
+def one_line(e):
+    """The message of exception `e` as one line of text (never raises: repr at worst)."""
+    try:
+        return u" ".join(to_text(e).split())
+    except UnicodeError:  # 2.7: a byte-string message that is not ASCII
+        return to_text(repr(e))
 
 
 def utf8_len(text):

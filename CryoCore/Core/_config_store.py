@@ -14,12 +14,12 @@ import datetime
 import threading
 import time
 
-from . import InternalDB, _config_lkg, _runtime, _schema
+from . import InternalDB, _config_io, _config_lkg, _runtime, _schema
 from . import _config_types as T
-from ._compat import to_text
+from ._compat import one_line, to_text
 from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
-                          NoSuchParameterException, NoSuchVersionException,
-                          VersionAlreadyExistsException)
+                          NoSuchVersionException, VersionAlreadyExistsException,
+                          is_connection_error)
 
 POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1 s
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
@@ -125,7 +125,7 @@ class Store(object):
         try:
             self._ensure_schema()
         except DatabaseError as e:  # unreachable: load_version may serve a saved copy
-            if not _unreachable(e):
+            if not is_connection_error(e):
                 raise
             self.copies.note_down(e)
         self.versions = {}      # name -> VersionCache
@@ -150,7 +150,7 @@ class Store(object):
         try:
             yield
         except DatabaseError as e:
-            if _unreachable(e):
+            if is_connection_error(e):
                 raise _config_lkg.unreachable(self.db, e, doing)
             raise
 
@@ -169,7 +169,7 @@ class Store(object):
             try:
                 vc, events = self._load_live(name, create, fire_new=False)
             except DatabaseError as e:
-                if not _unreachable(e):
+                if not is_connection_error(e):
                     raise
                 self.copies.note_down(e)
                 vc = self.copies.serve(name)
@@ -349,9 +349,9 @@ class Store(object):
                     InternalDB.report("config database reachable again")
                 self._poll_error, delay = None, POLL_INTERVAL
             except Exception as e:  # keep serving the cache; report once, back off
-                if _unreachable(e):
+                if is_connection_error(e):
                     self.copies.note_down(e)
-                msg = _describe(e)
+                msg = one_line(e)
                 if msg != self._poll_error:
                     InternalDB.report("config poller: %s" % msg)
                 self._poll_error, delay = msg, min(delay * 2, MAX_BACKOFF)
@@ -511,8 +511,7 @@ class Store(object):
             row = self._resolve(vid, parts)
             if row is None:
                 if not create:
-                    raise NoSuchParameterException("no such parameter %s (version %s)"
-                                                   % (path, vc.name))
+                    raise _config_io.missing(path, vc.name)
                 dt = datatype or T.guess_python(value)
                 typed, text = T.prepare(value, dt, path)
                 parent = self._folders(vid, parts[:-1], touched)
@@ -538,8 +537,7 @@ class Store(object):
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
             if row is None:
-                raise NoSuchParameterException("no such parameter %s (version %s)"
-                                               % (path, vc.name))
+                raise _config_io.missing(path, vc.name)
             if _text(row[5]) != comment:
                 self.db._execute("UPDATE config SET comment = %s WHERE id = %s", (comment, row[0]))
                 touched.add(row[0])
@@ -551,8 +549,7 @@ class Store(object):
         def do(vid, touched, deleted):
             row = self._resolve(vid, parts)
             if row is None:
-                raise NoSuchParameterException("no such parameter %s (version %s)"
-                                               % (path, vc.name))
+                raise _config_io.missing(path, vc.name)
             ids, frontier = [row[0]], [row[0]]
             while frontier:
                 marks = ",".join(["%s"] * len(frontier))
@@ -685,19 +682,6 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
-
-
-def _describe(e):
-    """One line of text about `e` (never raises, also on 2.7 with non-ASCII messages)."""
-    try:
-        return " ".join(to_text(e).split())
-    except UnicodeError:
-        return repr(e)
-
-
-def _unreachable(e):
-    """Whether DatabaseError `e` means "cannot reach the database" (not a bad statement)."""
-    return bool(getattr(e, "connection_error", False))
 
 
 def _clash(what, name, others):

@@ -211,6 +211,16 @@ def to_db(value, datatype, path):
     return text
 
 
+def value_text(value):
+    """The text the tools show (and ConfigUI edits) for a typed value: "" for None and
+    folders, ``repr`` for doubles (it reads back the same), True/False for booleans."""
+    if value is None:
+        return u""
+    if isinstance(value, float):
+        return to_text(repr(value))
+    return to_text(value)
+
+
 def check_comment(comment, path):
     if comment is None:
         return None

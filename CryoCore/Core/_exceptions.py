@@ -32,3 +32,9 @@ class SettingsError(ValueError):
 
 class DatabaseError(Exception):
     """The database could not be reached or refused a statement."""
+
+
+def is_connection_error(e):
+    """Whether `e` means "database unreachable" (retry later) rather than a bad statement
+    or row (InternalDB sets ``connection_error`` on the DatabaseError it raises)."""
+    return bool(getattr(e, "connection_error", False))

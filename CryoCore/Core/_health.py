@@ -9,8 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 import time
 
-from . import _schema
 from .InternalDB import connect
+from ._status_sink import _Ids
 
 CHANNEL = "CryoCore"
 FIELDS = ("queued", "spooled", "dropped", "failed", "last_error")
@@ -22,41 +22,22 @@ class StatusChannel(object):
     def __init__(self, settings=None, channel=CHANNEL):
         self.settings = settings
         self.channel = channel
-        self._db = None
-        self._ids = {}
+        self._ids = None  # the status sinks' id cache (creates the tables on first use)
         self._last = {}
 
-    def _database(self):
-        if self._db is None:
-            db = connect("CryoCore-health", "status", self.settings)
-            _schema.ensure(db, "status")
-            self._db = db
-        return self._db
-
-    def _paramid(self, db, name):
-        if name not in self._ids:
-            db._execute("INSERT IGNORE INTO status_channel (name) VALUES (%s)", (self.channel,))
-            chanid = db._execute("SELECT chanid FROM status_channel WHERE name = %s",
-                                 (self.channel,)).fetchone()[0]
-            db._execute("INSERT IGNORE INTO status_parameter (name, chanid) VALUES (%s, %s)",
-                        (name, chanid))
-            paramid = db._execute("SELECT paramid FROM status_parameter WHERE chanid = %s "
-                                  "AND name = %s", (chanid, name)).fetchone()[0]
-            self._ids[name] = (paramid, chanid)
-        return self._ids[name]
-
     def __call__(self, stats):
-        db = self._database()
+        if self._ids is None:
+            self._ids = _Ids(connect("CryoCore-health", "status", self.settings))
+        ids = self._ids
         now = time.time()
+        values = dict((name, str(stats.get(name))[:2048]) for name in FIELDS)
         rows = []
         for name in FIELDS:
-            value = str(stats.get(name))[:2048]
-            if self._last.get(name) == value:
+            if self._last.get(name) == values[name]:
                 continue
-            paramid, chanid = self._paramid(db, name)
-            rows.append((now, paramid, chanid, value, None))
+            paramid, chanid = ids.param((self.channel, name))
+            rows.append((now, paramid, chanid, values[name], None))
         if rows:
-            db._insert_many("status", ("timestamp", "paramid", "chanid", "value", "expires"),
-                            rows)
-            for name in FIELDS:
-                self._last[name] = str(stats.get(name))[:2048]
+            ids.db._insert_many("status", ("timestamp", "paramid", "chanid", "value", "expires"),
+                                rows)
+            self._last.update(values)

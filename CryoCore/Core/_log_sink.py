@@ -39,18 +39,11 @@ class LogSink(Sink):
             _schema.ensure(self.db, "log")
         except DatabaseError as e:
             # A user without CREATE rights on an existing database: fine if the table is there.
-            if is_connection_error(e) or not self._table_exists():
+            if is_connection_error(e) or not _schema.has_table(self.db, "log"):
                 raise
         if not self.db.is_sqlite:  # an existing database may have wider or narrower columns
             self._read_column_sizes()
         self._ready = True
-
-    def _table_exists(self):
-        try:
-            self.db._execute("SELECT id FROM log WHERE id = 0")
-        except DatabaseError:
-            return False
-        return True
 
     def _read_column_sizes(self):
         rows = self.db._execute(

@@ -184,11 +184,11 @@ def ensure(db, service):
 
 def _try_sequence_columns(db, table):
     """Best effort: without ALTER rights the table works, only without replay dedup."""
-    from ._exceptions import DatabaseError
+    from ._exceptions import DatabaseError, is_connection_error
     try:
         add_sequence_columns(db, table)
     except DatabaseError as e:
-        if getattr(e, "connection_error", False):
+        if is_connection_error(e):
             raise
         from .InternalDB import report
         report("cannot add the sequence columns to %s (%s): a replay after a crash may "
@@ -217,12 +217,12 @@ def has_table(db, table):
 
 def _answers(db, probe):
     """Whether the database accepts `probe`; an unreachable database raises."""
-    from ._exceptions import DatabaseError
+    from ._exceptions import DatabaseError, is_connection_error
     try:
         db._execute(probe)
         return True
     except DatabaseError as e:
-        if getattr(e, "connection_error", False):
+        if is_connection_error(e):
             raise
         return False
 

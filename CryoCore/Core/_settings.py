@@ -33,6 +33,8 @@ DEFAULTS = {
 
 # Keys accepted by API.set_config_db (the original's plus ours).
 DB_KEYS = ("db_host", "db_user", "db_password", "db_name", "db_type", "db_port", "db_path")
+# Keys of ours that set_config_db also takes (documented in README), and override_* dicts.
+_EXTRA_KEYS = ("db_timeout", "ssl", "db_compress")
 
 # Keys that make a settings file mean "use MySQL" when db_type is not given.
 _MYSQL_HINTS = ("db_host", "db_user", "db_name")
@@ -126,14 +128,10 @@ def set_explicit(settings):
     unknown = sorted(k for k in settings if k not in DB_KEYS and k not in _EXTRA_KEYS
                      and not k.startswith("override_"))
     if unknown:
-        raise SettingsError("unknown settings key(s) for set_config_db: %s (allowed: %s)"
-                            % (", ".join(unknown), ", ".join(DB_KEYS)))
+        raise SettingsError("unknown settings key(s) for set_config_db: %s (allowed: %s, "
+                            "override_*)" % (", ".join(unknown), ", ".join(DB_KEYS + _EXTRA_KEYS)))
     with _lock:
         _explicit.update(settings)
-
-
-# Keys of ours that set_config_db also takes (documented in README).
-_EXTRA_KEYS = ("db_timeout", "ssl", "db_compress")
 
 
 def clear_explicit():

@@ -2,6 +2,7 @@
 from __future__ import absolute_import, division, print_function
 
 from . import _schema
+from ._exceptions import is_connection_error  # noqa: F401 (the writer's API too)
 
 
 class Sink(object):
@@ -56,8 +57,3 @@ class Sink(object):
             return cls(db, table, columns, name)
         except TypeError:  # a subclass whose constructor takes just the database
             return cls(db)
-
-
-def is_connection_error(e):
-    """Whether `e` means "database unreachable" (retry later) rather than a bad row."""
-    return bool(getattr(e, "connection_error", False))

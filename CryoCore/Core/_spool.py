@@ -327,7 +327,7 @@ def directory_bytes(directory):
     return total
 
 
-def quarantine(path, why):
+def quarantine(path):
     """Rename an unreadable spool file so it is not tried again; keep it for a human."""
     target = "%s.bad-%d" % (path, int(time.time()))
     try:
@@ -371,7 +371,7 @@ class OrphanFinder(object):
             report("cannot open spool %s: %s" % (path, e))
             return None
         except Exception as e:
-            report("unreadable spool %s (%s): moved to %s" % (path, e, quarantine(path, e)))
+            report("unreadable spool %s (%s): moved to %s" % (path, e, quarantine(path)))
             return None
         if spool is None:
             return None

@@ -3,7 +3,8 @@ from __future__ import absolute_import, division, print_function
 
 from . import _status_sink as _sink
 from ._compat import integer_types
-from .Status import (MAX_NAME_LENGTH_2D, StatusElement, _CHECK_PID, _fire, _name, _now)
+from .Status import (MAX_NAME_LENGTH_2D, StatusElement, _CHECK_PID, _Never, _fire, _name,
+                     _now)
 
 
 def _size(size):
@@ -35,7 +36,6 @@ class Status2DElement(StatusElement):
                                None, expire_time)
         self.initial_value = initial_value
         self._value = [[initial_value] * sy for _ in range(sx)]
-        self._fast_type = _Never2D
 
     def get_size(self):
         """``(sizex, sizey)`` as it is now (it grows with the positions set)."""
@@ -128,8 +128,4 @@ class Status2DElement(StatusElement):
 
     def _refresh_fast_path(self):
         StatusElement._refresh_fast_path(self)
-        self._fast_type = _Never2D
-
-
-class _Never2D(object):
-    """No value has this type: 2-D elements never take the 1-D fast path."""
+        self._fast_type = _Never  # 2-D elements never take the 1-D fast path

@@ -171,12 +171,7 @@ class _PrefixFilter(logging.Filter):
         self.prefix = prefix
 
     def filter(self, record):
-        prefix = self.prefix
-        if callable(prefix):
-            try:
-                prefix = prefix()
-            except Exception as e:  # user code: never let it break the log call
-                prefix = "<prefix failed: %s> " % (e,)
+        prefix = _prefix_now(self.prefix)
         prefix = to_text(prefix) if PY2 else str(prefix)
         msg = record.msg
         if not isinstance(msg, string_types):
@@ -187,6 +182,16 @@ class _PrefixFilter(logging.Filter):
             prefix = prefix.replace("%", "%%")
         record.msg = prefix + msg
         return True
+
+
+def _prefix_now(prefix):
+    """The prefix to prepend now: a callable prefix is called (a failure becomes the text)."""
+    if callable(prefix):
+        try:
+            return prefix()
+        except Exception as e:  # user code: never let it break the log call
+            return "<prefix failed: %s> " % (e,)
+    return prefix
 
 
 class DbHandler(logging.Handler):
@@ -274,12 +279,7 @@ class _FastLogger(logging.Logger):
         if message is None:
             return self._standard(level, msg, args, exc_info, extra, kwargs)
         if prefix is not None:
-            if callable(prefix):
-                try:
-                    prefix = prefix()
-                except Exception as e:  # user code: never let it break the log call
-                    prefix = "<prefix failed: %s> " % (e,)
-            message = str(prefix) + message
+            message = str(_prefix_now(prefix)) + message
         frame = sys._getframe(1)
         while _internal(frame.f_code.co_filename) and frame.f_back is not None:
             frame = frame.f_back

@@ -60,8 +60,7 @@ def _is_number(text):
 
 
 def _db_cfg(args):
-    flags = dict((f, getattr(args, f)) for f in _common.DB_FLAGS if getattr(args, f, None) is not None)
-    return flags or None
+    return _common.db_flags(args) or None
 
 
 def _emit(line=""):
@@ -97,12 +96,6 @@ def _open_config(args, check_version=True):
     return Config.get_config(None, version or "default", db_cfg)
 
 
-def _value_text(value):
-    if value is None:
-        return ""
-    return to_text(repr(value) if isinstance(value, float) else value)
-
-
 def _neg(args, text):
     if not args.neg:
         return text
@@ -115,7 +108,7 @@ def _lines(param):
     """``path = value`` for `param` (unless a folder) and every parameter under it."""
     out = []
     if param.datatype != "folder":
-        out.append("%s = %s" % (param.get_full_path(), _value_text(param.value)))
+        out.append("%s = %s" % (param.get_full_path(), T.value_text(param.value)))
     for child in param.children:
         out.extend(_lines(child))
     return out
@@ -132,7 +125,7 @@ def cmd_get(args, words):
     cfg = _open_config(args)
     for path in words:
         p = cfg.get(path)
-        _emit("value: %s" % _value_text(p.value))
+        _emit("value: %s" % T.value_text(p.value))
         _emit("datatype: %s" % p.datatype)
         _emit("version: %s" % p.version)
         _emit("last_modified: %s" % (time.ctime(p.last_modified) if p.last_modified else ""))
@@ -235,9 +228,7 @@ def quick_set(args, word):
     cfg = _open_config(args)
     if path not in cfg:
         raise _common.ToolError("no such parameter %s (use add to create it)" % path)
-    if args.neg:
-        value = _neg(args, value)
-    cfg.set(path, value, check=True)
+    cfg.set(path, _neg(args, value), check=True)
 
 
 def look_up(args, word):
@@ -246,7 +237,7 @@ def look_up(args, word):
     if word in cfg:
         lines = _lines(cfg.get(word))
     else:
-        lines = ["%s = %s" % (p.get_full_path(), _value_text(p.value))
+        lines = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
                  for p in cfg.search(word) if p.datatype != "folder"]
     if not lines:
         raise _common.ToolError("no parameter matches %s" % T.show(word))

@@ -218,7 +218,7 @@ def _draw(curses, stdscr, state, styles):
         for text, style in line:
             if y == height - 1 and x + R.cells(text) >= width:
                 text = R.fit(text, width - 1 - x, u"")  # the last cell of the screen: never
-            _put(curses, stdscr, y, x, text, styles.get(style, 0) | extra)
+            _put(stdscr, y, x, text, styles.get(style, 0) | extra)
             x += R.cells(text)
     if view.cursor is not None:
         _hide_cursor(curses, 1)
@@ -228,7 +228,7 @@ def _draw(curses, stdscr, state, styles):
     stdscr.refresh()
 
 
-def _put(curses, stdscr, y, x, text, attr):
+def _put(stdscr, y, x, text, attr):
     if not text:
         return
     if PY2:  # 2.7's curses takes bytes in the terminal's encoding

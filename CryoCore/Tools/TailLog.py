@@ -21,8 +21,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
-from CryoCore.Core._exceptions import DatabaseError  # noqa: E402
-from CryoCore.Core._writer import is_connection_error  # noqa: E402
+from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
 
@@ -139,11 +138,10 @@ class Query(object):
     def __init__(self, level=None, modules=None, loggers=None, since=None, keywords=None,
                  lines=DEFAULT_LINES):
         self.level = level
-        # Filter text in the form the log keeps (undecodable argv bytes as visible escapes).
-        self.modules = [_stored_form(m) for m in modules or []]
-        self.loggers = [_stored_form(name) for name in loggers or []]
+        self.modules = [_common.stored_form(m) for m in modules or []]
+        self.loggers = [_common.stored_form(name) for name in loggers or []]
         self.since = since
-        self.keywords = [_stored_form(k) for k in (keywords or []) if k]
+        self.keywords = [_common.stored_form(k) for k in (keywords or []) if k]
         self.lines = lines  # None: every row
 
     @classmethod
@@ -176,7 +174,7 @@ class Query(object):
             # matches(), which has the last word.  Other text is matched in Python only.
             any_of = []
             for word in self.keywords:
-                pattern = u"%" + _like_escape(word) + u"%"
+                pattern = u"%" + _common.like_escape(word) + u"%"
                 for column in ("message", "module", "logger"):
                     any_of.append("%s LIKE %%s ESCAPE '|'" % column)
                     params.append(pattern)
@@ -232,20 +230,8 @@ class Query(object):
             after = rows[-1][0]
 
 
-def _stored_form(text):
-    """`text` as the log sink stores it: lone surrogates (undecodable bytes) as escapes."""
-    text = to_text(text)
-    if PY2:
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _ascii(text):
     return all(ord(c) < 128 for c in text)
-
-
-def _like_escape(word):
-    return word.replace(u"|", u"||").replace(u"%", u"|%").replace(u"_", u"|_")
 
 
 def _follow(db, query, printer, last_id, stop=None):
@@ -368,7 +354,7 @@ def _column_completer(column):
             db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"))
             rows = db._execute("SELECT DISTINCT %s FROM log WHERE %s LIKE %%s ESCAPE '|' "
                                "ORDER BY %s LIMIT 500" % (column, column, column),
-                               (_like_escape(to_text(prefix or u"")) + u"%",)).fetchall()
+                               (_common.like_escape(to_text(prefix or u"")) + u"%",)).fetchall()
             db.close()
         except Exception as e:  # completion must never print a traceback into the shell
             _completion_warning(e)

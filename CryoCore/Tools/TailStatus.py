@@ -17,6 +17,7 @@ import time
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailStatus.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 
 DEFAULT_ROWS = 200
@@ -60,26 +61,15 @@ def _open(args):
 
 
 # -- queries ------------------------------------------------------------------
-def _like(word):
-    return "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-
-
-def _stored_form(text):
-    """Filter text as stored: lone surrogates (undecodable argv bytes) as visible escapes."""
-    from CryoCore.Core._compat import PY2, to_text
-    text = to_text(text)
-    return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 class _Match(object):
     """The filters as a test on fetched rows: SQL only narrows (MySQL's `=`, IN and LIKE
     ignore case, accents and trailing spaces; SQLite's LIKE stops at NUL); this decides."""
 
     def __init__(self, args, since):
         self.since = since
-        self.channels = set(_stored_form(c) for c in args.channel)
+        self.channels = set(_common.stored_form(c) for c in args.channel)
         self.exact, self.words = [], []
-        for word in (_stored_form(w) for w in args.filters):
+        for word in (_common.stored_form(w) for w in args.filters):
             if ":" in word:
                 self.exact.extend((word[:i], word[i + 1:]) for i, ch in enumerate(word)
                                   if ch == ":")
@@ -87,7 +77,6 @@ class _Match(object):
                 self.words.append(word.lower())
 
     def __call__(self, row):
-        from CryoCore.Core._compat import to_text
         ts, channel, name = row[1], to_text(row[2]), to_text(row[3])
         if self.since is not None and (ts is None or ts < self.since):
             return False
@@ -109,9 +98,9 @@ def _where(args, since):
         params.append(since)
     if args.channel:
         conds.append("c.name IN (%s)" % ",".join(["%s"] * len(args.channel)))
-        params.extend(_stored_form(c) for c in args.channel)
+        params.extend(_common.stored_form(c) for c in args.channel)
     alternatives = []
-    words = [_stored_form(w) for w in args.filters]
+    words = [_common.stored_form(w) for w in args.filters]
     if any(ord(c) > 127 for w in words if ":" not in w for c in w):
         return conds, params  # LIKE folds case for ASCII only: _Match alone decides
     for word in words:
@@ -121,9 +110,9 @@ def _where(args, since):
                     alternatives.append("(c.name = %s AND p.name = %s)")
                     params.extend([word[:i], word[i + 1:]])
         else:
-            alternatives.append("(c.name LIKE %s ESCAPE '!' OR p.name LIKE %s ESCAPE '!' "
-                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '!')")
-            params.extend([_like(word)] * 3)
+            alternatives.append("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
+                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+            params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
     if alternatives:
         conds.append("(" + " OR ".join(alternatives) + ")")
     return conds, params
@@ -152,7 +141,6 @@ def _max_id(db, table):
 # -- output -------------------------------------------------------------------
 def _format(row, use_colour):
     """One display line; `row` is a 1-D or 2-D row as _SELECT returns them."""
-    from CryoCore.Core._compat import to_text
     ts, channel, name, value = row[1], to_text(row[2]), to_text(row[3]), to_text(row[4])
     if len(row) > 5:
         name = "%s[%s,%s]" % (name, row[5], row[6])
@@ -169,7 +157,6 @@ def _by_time(rows):
 
 
 def _write(lines, out):
-    from CryoCore.Core._compat import PY2
     for line in lines:
         line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
         if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
@@ -191,8 +178,7 @@ def _last(db, table, conds, params, upto, n, match):
     return rows[-n:]
 
 
-def _show(db, args, out, use_colour, stop=None):
-    since = _common.parse_since(args.since) if args.since else None
+def _show(db, args, since, out, use_colour, stop=None):
     conds, params = _where(args, since)
     match = _Match(args, since)
     tops = dict((t, _max_id(db, t)) for t in _SELECT)
@@ -203,19 +189,18 @@ def _show(db, args, out, use_colour, stop=None):
         rows = _by_time(rows)[-args.rows:]
     _write([_format(r, use_colour) for r in rows], out)
     if args.follow:
-        _follow(db, conds, params, tops, out, use_colour, stop, match=match)
+        _follow(db, conds, params, tops, match, out, use_colour, stop)
     return 0
 
 
-def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, match=None):
+def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval=0.25):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
     LOOKBACK ids below the start, so a row whose transaction was still open
     then (an id below the highest committed one) is shown when it commits.
     """
-    from CryoCore.Core._writer import is_connection_error
-    from CryoCore.Core._exceptions import DatabaseError
+    from CryoCore.Core._exceptions import DatabaseError, is_connection_error
     followers, lost = None, False
     while stop is None or not stop():
         rows = []
@@ -223,7 +208,7 @@ def _follow(db, conds, params, tops, out, use_colour, stop=None, interval=0.25, 
             if followers is None:
                 followers = _followers(db, conds, params, tops)
             for f in followers:
-                rows.extend(r for r in f.poll() if match is None or match(r))
+                rows.extend(r for r in f.poll() if match(r))
         except DatabaseError as e:
             if not is_connection_error(e):
                 raise
@@ -283,15 +268,14 @@ def main(argv=None, out=None, stop=None):
     if args.rows < 0:
         raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
     args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
-    if args.since:
-        _common.parse_since(args.since)  # a bad time fails before touching the database
+    since = _common.parse_since(args.since) if args.since else None  # fails before the DB
     db = _open(args)
     if args.list_channels:
         _write(_channels(db), out)
         return 0
     if args.clear_all:
         return _clear_all(db, args, out)
-    return _show(db, args, out, _common.use_colour(args, out), stop)
+    return _show(db, args, since, out, _common.use_colour(args, out), stop)
 
 
 # -- completion -------------------------------------------------------------------

@@ -14,6 +14,7 @@ import sys
 import time
 
 from CryoCore.Core import _settings
+from CryoCore.Core._compat import PY2, to_text
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
 
 DB_FLAGS = ("db_name", "db_user", "db_host", "db_password", "db_type", "db_path", "db_port")
@@ -55,17 +56,21 @@ def warn_password_flag(args):
         sys.stderr.write(_PASSWORD_FLAG_WARNING)
 
 
+def db_flags(args):
+    """The --db_* flags given in `args`, as settings (flags not given are left out)."""
+    return dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
+
+
 def db_settings(args, service):
     """Effective settings for `service` with the tool's --db_* flags winning."""
     warn_password_flag(args)
-    flags = dict((f, getattr(args, f, None)) for f in DB_FLAGS)
-    return _settings.get_settings(service, flags)
+    return _settings.get_settings(service, db_flags(args))
 
 
 def apply_db_flags(args):
     """Make the --db_* flags win for every service in this process."""
     warn_password_flag(args)
-    flags = dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
+    flags = db_flags(args)
     if flags:
         _settings.set_explicit(flags)
 
@@ -112,6 +117,18 @@ def terminal_safe(text, stream=None):
     if not tty:
         return text
     return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
+
+
+def stored_form(text):
+    """Filter text in the form the services store it: lone surrogates (undecodable argv
+    bytes) become visible backslash escapes, so a filter matches the rows they are in."""
+    text = to_text(text)
+    return text if PY2 else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def like_escape(text):
+    """`text` as a LIKE pattern matching itself, for ``LIKE %s ESCAPE '|'``."""
+    return text.replace(u"|", u"||").replace(u"%", u"|%").replace(u"_", u"|_")
 
 
 # -- time -----------------------------------------------------------------
@@ -166,7 +183,7 @@ def run(main, argv=None):
 def _error(e):
     message = " ".join(_text_of(e).split()) or e.__class__.__name__
     line = u"Error: %s\n" % message
-    if sys.version_info[0] == 2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
+    if PY2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
         line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
     try:
         sys.stderr.write(line)
@@ -178,7 +195,7 @@ def _error(e):
 
 def _text_of(e):
     """The message of `e` as text (Python 2.7 messages may be unicode or UTF-8 bytes)."""
-    if sys.version_info[0] == 2:
+    if PY2:
         try:
             return unicode(e)  # noqa: F821
         except UnicodeError:
@@ -206,12 +223,3 @@ def _stop_services():
 def console(main):
     """Entry point for console scripts: ``sys.exit(run(main))``."""
     sys.exit(run(main))
-
-
-def not_implemented(name):
-    """Placeholder main for tools whose issue has not landed yet."""
-    def main(argv=None):
-        make_parser(name + ".py", "%s (not implemented yet)" % name).parse_args(argv)
-        sys.stderr.write("Error: %s is not implemented yet\n" % name)
-        return 2
-    return main

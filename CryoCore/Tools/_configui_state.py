@@ -14,7 +14,7 @@ import threading
 import time
 
 from CryoCore.Core import _config_types as T
-from CryoCore.Core._compat import text_type, to_text
+from CryoCore.Core._compat import one_line, to_text
 from CryoCore.Core._exceptions import (ConfigException, ConfigValueError, DatabaseError,
                                        NoSuchParameterException)
 
@@ -44,7 +44,7 @@ class Entry(object):
         self.comment = param.comment
         self.modified = param.last_modified
         self.children = []
-        self.text = value_text(param.value, param.datatype)
+        self.text = T.value_text(param.value)  # folders hold None: ""
         self.name_l = self.name.lower()
         self.text_l = self.text.lower()
 
@@ -57,15 +57,6 @@ class Entry(object):
     @property
     def is_folder(self):
         return self.datatype == "folder"
-
-
-def value_text(value, datatype):
-    """The editable text of a value (what the user sees and types)."""
-    if datatype == "folder" or value is None:
-        return u""
-    if isinstance(value, float):
-        return to_text(repr(value))
-    return to_text(value) if not isinstance(value, bool) else text_type(value)
 
 
 class Tree(object):
@@ -464,15 +455,14 @@ class UIState(object):
             self.cfg.set(path, text, check=True)
         except NoSuchParameterException as e:
             self.mode = BROWSE
-            return self._say(u"%s: nothing saved" % _text(e), True)
+            return self._say(u"%s: nothing saved" % one_line(e), True)
         except ConfigValueError as e:
             guessed = T.guess_text(text)
             if guessed != entry.datatype and _fits(text, guessed, path):
-                self.mode, self.pending = CONFIRM, (path, text, guessed)
-                return self._say(_text(e), True)
-            return self._say(_text(e), True)
+                self.mode, self.pending = CONFIRM, (path, text, guessed)  # ask to change type
+            return self._say(one_line(e), True)
         except (ConfigException, DatabaseError) as e:
-            return self._say(u"Not saved: %s" % _text(e), True)
+            return self._say(u"Not saved: %s" % one_line(e), True)
         self.mode = BROWSE
         self._saved(path)
 
@@ -490,7 +480,7 @@ class UIState(object):
                 self.cfg.set(path, text, datatype=datatype)
             except (ConfigException, DatabaseError) as e:
                 self.mode = EDIT
-                return self._say(u"Not saved: %s" % _text(e), True)
+                return self._say(u"Not saved: %s" % one_line(e), True)
             self.mode = BROWSE
             self._saved(path)
         elif key in (u"n", u"N", ESC):
@@ -508,7 +498,7 @@ class UIState(object):
         try:
             self.cfg.set(entry.path, not entry.value, check=True)
         except (ConfigException, DatabaseError) as e:
-            return self._say(u"Not saved: %s" % _text(e), True)
+            return self._say(u"Not saved: %s" % one_line(e), True)
         self._saved(entry.path)
 
 
@@ -522,10 +512,3 @@ def _fits(text, datatype, path):
 
 def _is_char(key):
     return len(key) == 1 and (key >= u" " and key != u"\x7f")
-
-
-def _text(e):
-    try:
-        return u" ".join(to_text(e).split())
-    except UnicodeError:
-        return to_text(repr(e))

@@ -64,10 +64,3 @@ class IdFollower(object):
             self._gap_since = dict((k, v) for k, v in self._gap_since.items() if k > nxt)
             self.floor = nxt
             self._seen.pop(0)
-
-    def follow(self, stop=None, interval=POLL_INTERVAL, sleep=time.sleep):
-        """Generator of new rows, polling every `interval` s until `stop()` is true."""
-        while stop is None or not stop():
-            for row in self.poll():
-                yield row
-            sleep(interval)
