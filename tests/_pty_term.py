@@ -71,6 +71,9 @@ class Term(object):
         pid, fd = pty.fork()
         if pid == 0:  # the child: size the terminal, then become the program
             try:
+                # a shell without job control starts background jobs with SIGINT ignored,
+                # and an ignored SIGINT stays ignored across exec: a user's Ctrl-C is not
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _set_size(0, cols, rows)
                 if cwd:
                     os.chdir(cwd)
