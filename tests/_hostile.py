@@ -54,3 +54,13 @@ PROPERTY = settings(max_examples=int(os.environ.get("CC_HYPOTHESIS_EXAMPLES", "3
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
+
+
+def max_id(backend, service, table):
+    """The highest id in `table` (the service's tables created if missing): rows after it
+    are the ones a test example wrote."""
+    from CryoCore.Core import InternalDB, _schema
+    db = InternalDB.mysql("t", config=backend.settings)
+    _schema.ensure(db, service)
+    db.close()
+    return backend.sql("SELECT COALESCE(MAX(id), 0) FROM %s" % table)[0][0]

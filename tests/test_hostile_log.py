@@ -14,20 +14,17 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import InternalDB, _runtime, _schema  # noqa: E402
+from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Core._log_sink import fit_message  # noqa: E402
 from CryoCore.Tools import TailLog, _common  # noqa: E402
 
-from _hostile import PROPERTY, argv_text, hostile_text, stored_text  # noqa: E402
+from _hostile import PROPERTY, argv_text, max_id, hostile_text, stored_text  # noqa: E402
 
 _counter = itertools.count()
 
 
 def _max_id(backend):
-    db = InternalDB.mysql("t", config=backend.settings)
-    _schema.ensure(db, "log")
-    db.close()
-    return backend.sql("SELECT COALESCE(MAX(id), 0) FROM log")[0][0]
+    return max_id(backend, "log", "log")
 
 
 def _new_rows(backend, after):

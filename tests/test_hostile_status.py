@@ -12,19 +12,16 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import InternalDB, _runtime, _schema  # noqa: E402
+from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Tools import TailStatus, _common  # noqa: E402
 
-from _hostile import PROPERTY, argv_text, hostile_text, stored_text, utf8_ok  # noqa: E402
+from _hostile import PROPERTY, argv_text, max_id, hostile_text, stored_text, utf8_ok  # noqa: E402
 
 _counter = itertools.count()
 
 
 def _max_id(backend):
-    db = InternalDB.mysql("t", config=backend.settings)
-    _schema.ensure(db, "status")
-    db.close()
-    return backend.sql("SELECT COALESCE(MAX(id), 0) FROM status")[0][0]
+    return max_id(backend, "status", "status")
 
 
 def _rows(backend, after):
