@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import threading
+import time
 import uuid
 
 import pytest
@@ -166,3 +167,41 @@ def private_mariadb():
         yield server
     finally:
         server.destroy()
+
+
+class Lines(object):
+    """Collect a subprocess's stdout lines in a thread; wait for them with a deadline."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _read(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            with self.cond:
+                self.lines.append(raw.decode("utf-8").rstrip("\n"))
+                self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout):
+        """Whether `predicate(lines)` came true within `timeout` seconds."""
+        deadline = time.time() + timeout
+        with self.cond:
+            while not predicate(self.lines):
+                left = deadline - time.time()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+
+def wait_exit(proc, timeout):
+    """Popen.wait with a timeout on Python 2.7 too; fails the test if it does not end."""
+    deadline = time.time() + timeout
+    while proc.poll() is None:
+        assert time.time() < deadline, "process did not end within %s s" % timeout
+        time.sleep(0.02)
+    return proc.returncode

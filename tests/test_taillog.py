@@ -6,7 +6,6 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from CryoCore.Core import InternalDB, _schema
 from CryoCore.Tools import TailLog
 
-from conftest import ROOT
+from conftest import ROOT, Lines, wait_exit
 
 TAILLOG = os.path.join(ROOT, "CryoCore", "Tools", "TailLog.py")
 T0 = 1470130936.25  # Tue Aug  2 2016, as in the seed
@@ -233,17 +232,8 @@ def test_closed_pipe_ends_quietly(backend):
     first = proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read()
-    assert wait(proc, 30) == 0
+    assert wait_exit(proc, 30) == 0
     assert b"row 0" in first and err == b""
-
-
-def wait(proc, timeout):
-    """Popen.wait with a timeout on Python 2.7 too."""
-    deadline = time.time() + timeout
-    while proc.poll() is None:
-        assert time.time() < deadline, "process did not end"
-        time.sleep(0.02)
-    return proc.returncode
 
 
 class Follower(object):
@@ -252,32 +242,17 @@ class Follower(object):
     def __init__(self, backend, *argv):
         self.proc = subprocess.Popen([sys.executable, TAILLOG, "--bw", "-f"] + list(argv),
                                      env=backend.env(), stdout=subprocess.PIPE)
-        self.lines = []
-        self._cond = threading.Condition()
-        self._reader = threading.Thread(target=self._read)
-        self._reader.daemon = True
-        self._reader.start()
-
-    def _read(self):
-        for raw in iter(self.proc.stdout.readline, b""):
-            with self._cond:
-                self.lines.append(raw.decode("utf-8").rstrip("\n"))
-                self._cond.notify_all()
+        self.output = Lines(self.proc)
+        self.lines = self.output.lines
 
     def wait_for(self, text, timeout):
-        deadline = time.time() + timeout
-        with self._cond:
-            while not any(l.endswith(text) for l in self.lines):
-                left = deadline - time.time()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
+        """Whether a line ending in `text` arrived within `timeout` seconds."""
+        return self.output.wait_for(lambda lines: any(l.endswith(text) for l in lines), timeout)
 
     def stop(self):
         self.proc.terminate()
-        wait(self.proc, 10)
-        self._reader.join(5)
+        wait_exit(self.proc, 10)
+        self.output.thread.join(5)
 
 
 @pytest.mark.smoke

@@ -5,42 +5,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import pytest
 
-from conftest import ROOT, mysql_connect
+from conftest import ROOT, Lines, mysql_connect, wait_exit
 
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "TailStatus.py")
-
-
-class Lines(object):
-    """Collect a subprocess's stdout lines in a thread; wait for them with a deadline."""
-
-    def __init__(self, proc):
-        self.proc = proc
-        self.lines = []
-        self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._read)
-        self.thread.daemon = True
-        self.thread.start()
-
-    def _read(self):
-        for raw in iter(self.proc.stdout.readline, b""):
-            with self.cond:
-                self.lines.append(raw.decode("utf-8").rstrip("\n"))
-                self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout):
-        deadline = time.time() + timeout
-        with self.cond:
-            while not predicate(self.lines):
-                left = deadline - time.time()
-                if left <= 0:
-                    return False
-                self.cond.wait(left)
-            return True
 
 
 def start_tail(backend, *args):
@@ -51,10 +22,7 @@ def start_tail(backend, *args):
 
 def stop(proc):
     proc.terminate()
-    deadline = time.time() + 10  # Popen.wait has no timeout on 2.7
-    while proc.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is not None
+    wait_exit(proc, 10)
     err = proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
