@@ -400,11 +400,16 @@ def test_serialize_whole_version_round_trip(backend):
     ('{"A": {"name": "A", "children": 5}}', "children"),
 ])
 def test_malformed_json_changes_nothing(backend, text, why):
+    assert_refused_unchanged(backend, lambda cfg: cfg.deserialize(text), why)
+
+
+def assert_refused_unchanged(backend, load, why):
+    """`load(cfg)` raises a ConfigException naming `why`, and the stored tree is unchanged."""
     cfg = API.get_config()
     cfg["keep"] = 1
     before = rows(backend, "SELECT id, name, value FROM config ORDER BY id")
     with pytest.raises(CryoCore.ConfigException) as e:
-        cfg.deserialize(text)
+        load(cfg)
     assert why in str(e.value)
     assert rows(backend, "SELECT id, name, value FROM config ORDER BY id") == before
 
@@ -426,13 +431,7 @@ def test_xml_import(backend):
     ("<configuration><a>1</a><b>" + "x" * 300 + "</b></configuration>", "300"),
 ])
 def test_malformed_xml_changes_nothing(backend, xml, why):
-    cfg = API.get_config()
-    cfg["keep"] = 1
-    before = rows(backend, "SELECT id, name, value FROM config ORDER BY id")
-    with pytest.raises(CryoCore.ConfigException) as e:
-        cfg.import_xml(xml)
-    assert why in str(e.value)
-    assert rows(backend, "SELECT id, name, value FROM config ORDER BY id") == before
+    assert_refused_unchanged(backend, lambda cfg: cfg.import_xml(xml), why)
 
 
 def test_threads_share_and_write(backend):
