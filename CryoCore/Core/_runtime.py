@@ -80,7 +80,7 @@ def _check_fork():
 
 def on_shutdown(name, fn, after_writer=False):
     """Register `fn()` for the next shutdown: services stop before the writer drains;
-    with `after_writer`, `fn` runs once it has drained (to close a sink's connection)."""
+    with `after_writer`, `fn` runs once it has drained and closed its sinks' connections."""
     with _lock:
         (_after_writer if after_writer else _stoppers).append((name, fn))
 
@@ -104,6 +104,7 @@ def shutdown(grace=None):
         w = _writer
         if w is not None:
             w.stop(grace)
+            w.close_connections()
             with _lock:  # rows handed over after shutdown go to a new writer (drained at exit)
                 if _writer is w:
                     _writer = None

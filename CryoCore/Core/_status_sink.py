@@ -195,12 +195,11 @@ class _State(object):
         _runtime.on_shutdown("status", self._drained, after_writer=True)
 
     def _drained(self):
-        """After shutdown drained the writer: close the connection (a MySQL socket left to
-        interpreter teardown prints a traceback) and let a later change start afresh."""
+        """After shutdown drained the writer (and closed our connection): a later change
+        starts afresh, with the next writer."""
         global _state
         if _state is self:
             _state = None
-        self.status.db.close()
 
 
 _lock = threading.Lock()

@@ -162,6 +162,14 @@ class BackgroundWriter(object):
     def queued_bytes(self):
         return max(0, self._in_bytes - self._out_bytes)
 
+    def close_connections(self):
+        """Close the connections of every sink this writer stored for (after stop(): a
+        MySQL socket left to interpreter teardown prints a traceback; they reopen on use)."""
+        with self._lock:
+            sinks = set(lane.sink for lane in list(self._lanes.values()) + self._orphans)
+        for sink in sinks:
+            sink.db.close()
+
     def stats(self):
         """Counters: queued (in memory), spooled (on disk), stored, dropped, failed, last error."""
         with self._lock:

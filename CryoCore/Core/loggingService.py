@@ -98,16 +98,7 @@ def _sink():
     sink = _state["sink"]
     if sink is None:
         sink = _state["sink"] = LogSink.from_settings()
-        _runtime.on_shutdown("log", lambda: _drained(sink), after_writer=True)
     return sink
-
-
-def _drained(sink):
-    """After shutdown drained the writer: close the sink's connection (it reopens on use,
-    so records logged after shutdown still reach the next writer)."""
-    sink.db.close()
-    if _state["sink"] is sink:
-        _runtime.on_shutdown("log", lambda: _drained(sink), after_writer=True)
 
 
 def _configure(name, prefix):
