@@ -10,8 +10,8 @@ from __future__ import absolute_import, division, print_function
 import threading
 import time
 
-from . import _status_sink as _sink
-from ._compat import PY2, integer_types, text_type, to_text
+from .. import _status_sink as _sink
+from .._compat import PY2, integer_types, text_type, to_text
 
 _time = time.time
 
@@ -43,7 +43,7 @@ class _Never(object):
 
 
 def _report_error(what, e):
-    from .InternalDB import report
+    from ..InternalDB import report
     report("status %s raised %s: %s" % (what, type(e).__name__, e))
 
 
@@ -380,6 +380,6 @@ def _too_long(element, text):
                                     text[:40]))
 
 
-from ._status2d import Status2DElement  # noqa: E402  (it subclasses StatusElement)
-from ._status_holder import (OnChangeStatusReporter, PeriodicStatusReporter,  # noqa: E402
+from .._status2d import Status2DElement  # noqa: E402  (it subclasses StatusElement)
+from .._status_holder import (OnChangeStatusReporter, PeriodicStatusReporter,  # noqa: E402
                              StatusHolder, StatusReporter, get_status)
