@@ -28,7 +28,7 @@ setup(
     description="Config, status and log services for instrument and control software",
     packages=find_packages(include=["CryoCore", "CryoCore.*"]),
     install_requires=REQUIRES,
-    extras_require={"test": ["pytest", "hypothesis", "pyte", "prometheus_client"]},
+    extras_require={"test": ["pytest", "pytest-timeout", "hypothesis", "pyte", "prometheus_client"]},
     entry_points={"console_scripts": SCRIPTS},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*, !=3.6.*, !=3.7.*",
 )

@@ -44,13 +44,17 @@ def test_shutdown_sets_the_event_and_is_idempotent():
 
 
 def test_reset_forgets_the_writer_and_its_thread(backend):
+    """reset() ends the writer and store threads of a writer that stored a row, and forgets it."""
     w = _runtime.writer()
     assert _runtime.writer() is w
-    w.flush(5)
+    API.get_status("ResetTest")["x"] = 1  # a row: the writer starts its threads
+    assert w.flush(5)
+    threads = [w._thread, w._storer]
+    assert all(t is not None and t.is_alive() for t in threads)
     API.reset()
     assert _runtime.writer() is not w
-    assert not any(t.name == w.name and t.is_alive() for t in threading.enumerate()
-                   if t is getattr(w, "_thread", None))
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert backend.sql("SELECT value FROM status") == [("1",)]
 
 
 def test_shutdown_runs_registered_stoppers_in_reverse_order():

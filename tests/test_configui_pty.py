@@ -13,7 +13,9 @@ from CryoCore import API
 
 from _pty_term import Term
 
-pytest.importorskip("pyte")
+from conftest import importorskip  # noqa: E402
+
+importorskip("pyte")
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")

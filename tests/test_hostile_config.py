@@ -8,7 +8,9 @@ import math
 
 import pytest
 
-pytest.importorskip("hypothesis")
+from conftest import importorskip  # noqa: E402
+
+importorskip("hypothesis")
 
 from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -4,7 +4,9 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
-pytest.importorskip("hypothesis")
+from conftest import importorskip  # noqa: E402
+
+importorskip("hypothesis")
 
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -6,7 +6,9 @@ import itertools
 
 import pytest
 
-pytest.importorskip("hypothesis")
+from conftest import importorskip  # noqa: E402
+
+importorskip("hypothesis")
 
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, Lines, mysql_connect, wait_exit
+from conftest import ROOT, Lines, importorskip, mysql_connect, wait_exit
 
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "TailStatus.py")
 
@@ -152,7 +152,7 @@ def test_script_errors_are_one_line(backend):
 
 def test_shell_completion_through_argcomplete(backend, tmp_path):
     """The real argcomplete protocol completes channels and channel:name."""
-    pytest.importorskip("argcomplete")
+    importorskip("argcomplete")
     p = producer(backend, """
         from CryoCore import API
         API.get_status("UnitTest")["runner4"] = 1
@@ -176,12 +176,9 @@ def test_shell_completion_through_argcomplete(backend, tmp_path):
 
 def test_follow_survives_a_server_restart(tmp_path):
     """-f keeps following when its MariaDB goes away and comes back (one line on stderr)."""
-    from _mariadb import PrivateMariaDB
+    from _mariadb import start_private
     from conftest import write_settings
-    try:
-        server = PrivateMariaDB().start()
-    except Exception as e:  # no mariadbd binary here: nothing to restart
-        pytest.skip("no private mariadbd: %s" % e)
+    server = start_private()  # a server that cannot start fails the test, as elsewhere
     try:
         settings = dict(server.settings("ccfollow"), db_timeout=2)
         env = dict(os.environ, CRYOCORE_CONFIG=write_settings(tmp_path / "s.json", settings),
