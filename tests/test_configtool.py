@@ -212,9 +212,12 @@ def test_import_xml(backend, capsys, tmp_path):
 
 
 def test_usage_errors(backend, capsys):
-    assert run(capsys, "get")[2] == "Error: usage: ConfigTool.py get PATH...\n"
-    assert run(capsys, "delete", "version")[0] == 1
-    assert run(capsys, "delete", "stuff")[0] == 1
+    """Incomplete or unknown commands exit 1 with one Error: line that says what is needed."""
+    assert run(capsys, "get") == (1, "", "Error: usage: ConfigTool.py get PATH...\n")
+    assert run(capsys, "delete", "version") == (
+        1, "", "Error: delete version needs the version: -v NAME\n")
+    assert run(capsys, "delete", "stuff") == (
+        1, "", "Error: usage: ConfigTool.py delete version -v NAME\n")
 
 
 def test_completion_one_level_at_a_time(backend):
@@ -273,8 +276,10 @@ def test_closed_pipe_is_quiet(backend):
     cfg.import_xml("<configuration>" + "".join("<p%d>%s</p%d>" % (i, "v" * 250, i) for i in range(400))
                    + "</configuration>")
     env = backend.env()
-    p = subprocess.Popen("%s %s list | head -1" % (sys.executable, TOOL), shell=True, cwd=ROOT,
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the status is the tool's own (PIPESTATUS), not head's
+    p = subprocess.Popen(["bash", "-c", '"$0" "$1" list | head -1; exit "${PIPESTATUS[0]}"',
+                          sys.executable, TOOL], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
     assert p.returncode == 0 and len(out.splitlines()) == 1 and err == b""
 

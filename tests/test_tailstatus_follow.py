@@ -134,10 +134,11 @@ def test_closed_pipe_ends_quietly(backend):
         """
     p = producer(backend, code)
     p.communicate()
-    cmd = "%s %s --bw -n 3000 | head -2" % (sys.executable, TOOL)
-    r = subprocess.run(cmd, shell=True, env=backend.env(), cwd=ROOT, stdout=subprocess.PIPE,
+    cmd = ["bash", "-c", '"$0" "$1" --bw -n 3000 | head -2; exit "${PIPESTATUS[0]}"',
+           sys.executable, TOOL]
+    r = subprocess.run(cmd, env=backend.env(), cwd=ROOT, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
-    assert r.stdout.count("\n") == 2 and r.stderr == ""
+    assert r.returncode == 0 and r.stdout.count("\n") == 2 and r.stderr == ""
 
 
 def test_script_errors_are_one_line(backend):
