@@ -1,6 +1,7 @@
 """What every tool shares: --since parsing, error edge, closed pipes, --help, README."""
 from __future__ import absolute_import, division, print_function
 
+import errno
 import os
 import subprocess
 import sys
@@ -12,7 +13,6 @@ from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog")
 
 
 @pytest.mark.smoke
@@ -43,10 +43,21 @@ def test_run_turns_errors_into_one_line_and_exit_1(capsys):
 
 
 def test_run_is_quiet_on_ctrl_c_and_closed_pipe(capsys):
+    """run(): Ctrl-C exits 130 and EPIPE exits 0, both silently; another OSError is an Error."""
     def interrupted(argv):
         raise KeyboardInterrupt()
+
+    def closed_pipe(argv):
+        raise IOError(errno.EPIPE, "Broken pipe")
+
+    def disk_full(argv):
+        raise IOError(errno.ENOSPC, "No space left on device")
     assert _common.run(interrupted, []) == 130
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")
+    assert _common.run(closed_pipe, []) == 0
+    assert capsys.readouterr() == ("", "")
+    assert _common.run(disk_full, []) == 1
+    assert capsys.readouterr().err == "Error: [Errno 28] No space left on device\n"
 
 
 def test_closed_pipe_ends_quietly():
@@ -84,12 +95,3 @@ def test_every_tool_runs_from_a_checkout_with_help(tool):
     out = subprocess.check_output([sys.executable, os.path.join(ROOT, "CryoCore", "Tools",
                                                                 tool + ".py"), "-h"])
     assert b"usage" in out.lower()
-
-
-def test_readme_names_every_tool():
-    with open(os.path.join(ROOT, "README.md")) as f:
-        readme = f.read()
-    for name in TOOLS:
-        assert name + ".py" in readme
-    for name in SHORT:
-        assert name in readme
