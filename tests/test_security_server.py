@@ -17,7 +17,7 @@ from CryoCore import API
 from CryoCore.Core import InternalDB
 from CryoCore.Core._exceptions import DatabaseError
 
-from _mariadb import PrivateMariaDB
+from _mariadb import PrivateMariaDB, start_private
 from _tls import make_certs
 from conftest import ROOT, mysql_connect, require_mysql, write_settings
 
@@ -72,6 +72,22 @@ def test_a_server_certificate_from_another_ca_is_refused(tls_server, tmp_path):
     assert "certificate verify failed" in str(e.value).lower()
     # "verify": false is the explicit escape hatch (encrypted, not authenticated)
     assert _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"], "verify": False}))
+
+
+def test_verify_identity_refuses_a_certificate_for_another_host(tmp_path):
+    """verify_identity: a server certificate of the right CA but for another host is refused."""
+    other = make_certs(tmp_path / "other-host", names=("server",), host="db.example.org",
+                       san="DNS:db.example.org")
+    s = start_private(extra_args=["--ssl-ca=" + other["ca"], "--ssl-cert=" + other["server_cert"],
+                                   "--ssl-key=" + other["server_key"]])
+    try:
+        base = s.settings("tlsdb")
+        assert _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"]}))  # same CA: fine
+        with pytest.raises(DatabaseError) as e:
+            _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"], "verify_identity": True}))
+        assert "mismatch" in str(e.value) and "Traceback" not in str(e.value)  # not another error
+    finally:
+        s.destroy()
 
 
 def test_client_certificate_and_key_are_passed(tls_server, certs):
