@@ -501,3 +501,32 @@ def test_writes_to_a_deleted_version_fail(backend):
     again = API.get_config(None, "gone")  # get_config creates it anew
     again["x"] = 3
     assert again["x"] == 3 and "gone" in [v[0] for v in again.list_versions()]
+
+
+def test_a_name_the_database_takes_for_another_is_refused(backend, capsys):
+    """On MariaDB 'Fps' next to 'fps' is refused ('clashes with existing'), API and tool alike."""
+    from CryoCore.Tools import ConfigTool, _common
+    cfg = API.get_config("Clash")
+    cfg["fps"] = 20
+    if backend.kind == "sqlite":  # SQLite tells them apart: both are kept
+        cfg["Fps"] = 30
+        assert sorted(rows(backend, "SELECT name, value FROM config WHERE name IN "
+                                    "('fps', 'Fps')")) == [("Fps", "30"), ("fps", "20")]
+        return
+    for name in ("Fps", "fps ", "FPS.sub"):
+        with pytest.raises(ConfigValueError) as e:
+            cfg[name] = 30
+        assert "clashes with existing 'fps'" in str(e.value), str(e.value)
+    assert _common.run(ConfigTool.main, ["add", "Clash.Fps", "30"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: parameter name 'Fps' clashes with existing 'fps'") and \
+        err.count("\n") == 1, err
+    from conftest import mysql_connect  # the rows as a plain driver sees them: the first only
+    conn = mysql_connect(backend.settings["db_name"])
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT c.name, c.value FROM config c JOIN config p ON c.parent = p.id "
+                    "WHERE p.name = 'Clash'")
+        assert cur.fetchall() == [("fps", "20")]
+    finally:
+        conn.close()
