@@ -16,7 +16,7 @@ import threading
 import time
 
 from . import _settings
-from ._compat import PY2, text_type, to_text
+from ._compat import PY2, makedirs_private, text_type, to_text
 from ._exceptions import DatabaseError
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
@@ -162,7 +162,7 @@ class mysql(object):
         path = self.settings["db_path"]
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
-            os.makedirs(directory)
+            makedirs_private(directory)  # it holds config, status and logs: the user's only
         try:
             conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
                                    isolation_level=None)
