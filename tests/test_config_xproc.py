@@ -65,6 +65,20 @@ def test_other_process_change_fires_within_1s(backend):
     assert when - written < 1.0
 
 
+def test_several_writes_within_one_poll_fire_once_with_the_latest_value(backend):
+    """Five writes by another process between two polls: one callback, value 5, and the
+    poller's 2 s look-back does not fire it again."""
+    cfg = API.get_config("X")
+    cfg["speed"] = 0
+    rec = Recorder()
+    cfg.add_callback("speed", rec)
+    with cfg._store._lock:  # the poller waits for this lock: no poll while the child writes
+        child(backend, "for v in range(1, 6):\n    cfg['speed'] = v")
+    assert rec.wait()
+    time.sleep(3.0)  # longer than the look-back (LOOK_BACK 2 s): rows re-read, not re-fired
+    assert [c[1] for c in rec.calls] == [5] and cfg["speed"] == 5
+
+
 def test_comment_change_fires_and_noop_does_not(backend):
     cfg = API.get_config("X")
     cfg["speed"] = 1
