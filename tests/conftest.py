@@ -117,6 +117,24 @@ class Backend(object):
         finally:
             db.close()
 
+    def plain_sql(self, statement, params=()):
+        """Run SQL through the plain driver (sqlite3 or mysql-connector), not InternalDB:
+        an oracle for what CryoCore stored.  ``%s`` placeholders on both."""
+        if self.kind == "sqlite":
+            import sqlite3
+            conn = sqlite3.connect(self.settings["db_path"])
+            try:
+                return [tuple(r) for r in conn.execute(statement.replace("%s", "?"), params)]
+            finally:
+                conn.close()
+        conn = mysql_connect(self.settings["db_name"])
+        try:
+            cur = conn.cursor()
+            cur.execute(statement, params)
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            conn.close()
+
     def env(self):
         """Environment for a subprocess that should use this backend."""
         env = dict(os.environ)
