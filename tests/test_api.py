@@ -15,6 +15,7 @@ from CryoCore.Core import _runtime
 
 @pytest.mark.smoke
 def test_import_surface():
+    """Every name of the original's API (spec section 1) exists, with its defaults."""
     from CryoCore.Core import API as core_api
     assert core_api is CryoCore.API is API
     for name in ("get_config", "get_status", "get_log", "shutdown"):
@@ -33,6 +34,7 @@ def test_import_surface():
 
 @pytest.mark.smoke
 def test_shutdown_sets_the_event_and_is_idempotent():
+    """shutdown() sets api_stop_event, twice is harmless; reset() clears that same event."""
     ev = API.api_stop_event
     assert not ev.isSet() and not ev.is_set()
     API.shutdown()
@@ -58,6 +60,7 @@ def test_reset_forgets_the_writer_and_its_thread(backend):
 
 
 def test_shutdown_runs_registered_stoppers_in_reverse_order():
+    """Stop hooks run last-registered first; a failing one does not stop the rest."""
     calls = []
     _runtime.on_shutdown("a", lambda: calls.append("a"))
     _runtime.on_shutdown("b", lambda: calls.append("b"))

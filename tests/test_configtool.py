@@ -60,6 +60,7 @@ def test_demo_add_set_list(backend, capsys):
 
 
 def test_get_prints_fields(backend, capsys):
+    """get prints value, datatype, version, last_modified, comment; a missing one is an Error."""
     cfg = API.get_config()
     cfg["A.speed"] = 1.5
     cfg.get("A.speed").set_comment("m/s")
@@ -73,6 +74,7 @@ def test_get_prints_fields(backend, capsys):
 
 
 def test_set_changes_type_and_needs_existing(backend, capsys):
+    """set may change the type but needs the parameter; add refuses existing; remove."""
     API.get_config()["p"] = 1
     assert run(capsys, "set", "p", "hello")[0] == 0
     assert API.get_config().get("p").datatype == "string"
@@ -88,6 +90,7 @@ def test_set_changes_type_and_needs_existing(backend, capsys):
 
 
 def test_quick_hand_checks_type(backend, capsys):
+    """P=V type-checks (nothing stored on a mismatch); V may hold "="; P must exist."""
     cfg = API.get_config()
     cfg["n"] = 1
     cfg["s"] = "x"
@@ -105,6 +108,7 @@ def test_quick_hand_checks_type(backend, capsys):
 
 
 def test_neg_flag(backend, capsys):
+    """--neg makes set, add and quick-hand values negative; a non-number is an Error."""
     cfg = API.get_config()
     cfg["n"] = 1
     cfg["d"] = 1.0
@@ -116,6 +120,7 @@ def test_neg_flag(backend, capsys):
 
 
 def test_bare_word_lookup_and_search(backend, capsys):
+    """A bare word lists that parameter's subtree, else every name containing it."""
     cfg = API.get_config()
     cfg["Cam.fps"] = 30
     cfg["Cam.Lens.zoom"] = 2
@@ -131,6 +136,7 @@ def test_bare_word_lookup_and_search(backend, capsys):
 
 
 def test_versions_and_unknown_version(backend, capsys):
+    """Unknown -v fails without --create; versions lists them; delete version removes one."""
     API.get_config()["p"] = 1
     code, _, err = run(capsys, "-v", "test", "list")
     assert code == 1 and err == "Error: no such version 'test' (use --create to create it)\n"
@@ -148,6 +154,7 @@ def test_versions_and_unknown_version(backend, capsys):
 
 
 def test_unknown_version_asks_on_a_terminal(backend, capsys, monkeypatch):
+    """On a terminal an unknown version is created only if the user answers yes."""
     monkeypatch.setattr(ConfigTool, "_is_terminal", lambda: True)
     answers = []
     monkeypatch.setattr(ConfigTool, "_ask", lambda q: answers.append(q) or False)
@@ -179,6 +186,7 @@ def test_seed_serialize_deserialize_example(backend, tmp_path):
 
 
 def test_deserialize_stdin_overwrite_and_malformed(backend, capsys, monkeypatch, tmp_path):
+    """deserialize from a file or stdin: refuses conflicts without --overwrite and bad JSON."""
     cfg = API.get_config()
     cfg["A.x"] = 1
     code, text, _ = run(capsys, "serialize", "A")
@@ -198,6 +206,7 @@ def test_deserialize_stdin_overwrite_and_malformed(backend, capsys, monkeypatch,
 
 
 def test_import_xml(backend, capsys, tmp_path):
+    """import FILE.xml adds typed parameters; malformed XML is one Error and stores nothing."""
     path = tmp_path / "c.xml"
     path.write_text(u"<configuration><Camera><fps>30</fps><mode>auto</mode></Camera>"
                     u"</configuration>")
@@ -221,6 +230,7 @@ def test_usage_errors(backend, capsys):
 
 
 def test_completion_one_level_at_a_time(backend):
+    """Path completion offers one dotted level at a time, folders ending in "."."""
     cfg = API.get_config()
     cfg["Instruments.Camera.fps"] = 1
     cfg["Instruments.Camera.Lens.zoom"] = 1
@@ -247,6 +257,7 @@ def test_completion_one_level_at_a_time(backend):
 
 
 def test_help_and_subprocess(backend):
+    """As a process: -h lists commands and flags; add, look-up and an unknown version work."""
     code, out, _ = tool(backend, "-h")
     assert code == 0 and "serialize" in out and "--db_name" in out and "--overwrite" in out
     code, out, err = tool(backend, "--bw", "add", "X.y", "3")
@@ -258,6 +269,7 @@ def test_help_and_subprocess(backend):
 
 
 def test_subprocess_change_fires_callback_within_1s(backend):
+    """A quick-hand write by ConfigTool fires a running program's callback within 1 s."""
     cfg = API.get_config("Cam")
     cfg["fps"] = 1
     fired = []

@@ -16,6 +16,7 @@ class Table(object):
 
 @pytest.mark.smoke
 def test_late_commit_below_the_last_seen_id_is_not_skipped():
+    """A row committed late below the last id seen is still returned."""
     t, now = Table(), [0.0]
     f = IdFollower(t.fetch, clock=lambda: now[0])
     t.rows.update({1: "a", 3: "c"})            # id 2 is still uncommitted
@@ -28,6 +29,7 @@ def test_late_commit_below_the_last_seen_id_is_not_skipped():
 
 
 def test_gap_that_never_fills_is_given_up_after_the_timeout():
+    """A gap that never fills is given up after gap_timeout."""
     t, now = Table(), [0.0]
     f = IdFollower(t.fetch, gap_timeout=5, clock=lambda: now[0])
     t.rows.update({1: "a", 5: "e"})
@@ -40,6 +42,7 @@ def test_gap_that_never_fills_is_given_up_after_the_timeout():
 
 
 def test_start_after_hides_older_rows():
+    """start_after hides rows up to that id."""
     t = Table()
     t.rows.update({1: "a", 2: "b", 3: "c"})
     f = IdFollower(t.fetch, start_after=2)

@@ -114,6 +114,7 @@ def _clash_refusal(backend, error):
 @PROPERTY
 @given(name=hostile_text, value=values, comment=st.one_of(st.none(), hostile_text))
 def test_set_get_round_trip_or_refused(backend, name, value, comment):
+    """A hostile name, value and comment are stored exactly, or refused as the README says."""
     top = "P%d" % next(_counter)
     cfg = API.get_config(top)
     try:
@@ -138,6 +139,7 @@ def test_set_get_round_trip_or_refused(backend, name, value, comment):
 @given(names=st.lists(hostile_text, min_size=1, max_size=4),
        value=st.one_of(hostile_text, st.integers(), st.floats(), st.booleans()))
 def test_set_default_and_item_assignment_never_raise_anything_else(backend, names, value):
+    """set_default and cfg[x] = v store hostile text exactly or raise ConfigValueError."""
     cfg = API.get_config("Q%d" % next(_counter))
     for name in names:
         try:
@@ -153,6 +155,7 @@ def test_set_default_and_item_assignment_never_raise_anything_else(backend, name
                                                     st.floats(), st.booleans()),
                             min_size=1, max_size=5))
 def test_serialize_deserialize_round_trip(backend, tree):
+    """A tree of hostile names and values survives serialize then deserialize unchanged."""
     n = next(_counter)
     cfg = API.get_config(None)
     src = "S%d" % n
@@ -177,6 +180,7 @@ def test_serialize_deserialize_round_trip(backend, tree):
 @given(text=st.one_of(hostile_text, st.binary(max_size=60).map(
     lambda b: b.decode("latin-1"))), root=hostile_text)
 def test_deserialize_of_garbage_is_refused_clearly(backend, text, root):
+    """Garbage given to deserialize is refused with ConfigValueError and adds no row."""
     cfg = API.get_config(None)
     before = backend.sql("SELECT COUNT(*) FROM config")
     try:
@@ -216,6 +220,7 @@ def _tool(capsys, argv):
 @example(name=u"newline", value=u"5\n")     # not the integer 5
 @example(name=u"double", value=u"1.5\n")
 def test_configtool_add_get_and_quick_hand(backend, capsys, name, value):
+    """ConfigTool add/get/P=V store hostile arguments exactly, typed per spec, or refuse."""
     top = "T%d" % next(_counter)
     path = top + "." + name
     code, out, err = _tool(capsys, ["add", "--", path, value])
@@ -254,6 +259,7 @@ def hostile_tree(backend):
 @given(word=st.one_of(argv_text, st.sampled_from(
     HTREE + [u"%", u"'", u"_", u"\\", u"e", u"H", u"root", u"root.H", u"H.100%", u"h.plain"])))
 def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, word):
+    """ConfigTool's bare-word look-up shows exactly the matching parameters."""
     assume("=" not in word and word not in ConfigTool.COMMANDS)
     code, out, err = _tool(capsys, ["--", word])
     names = hostile_tree
@@ -272,6 +278,7 @@ def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, w
 @PROPERTY
 @given(version=hostile_text)
 def test_hostile_version_names_exact_or_refused(backend, version):
+    """Hostile version names are kept exactly, or refused by the README's rules."""
     valid = 1 <= len(version) <= 128 and utf8_ok(version) and not any(ord(c) < 32 for c in version)
     try:
         cfg = API.get_config(None, version=version)

@@ -39,6 +39,7 @@ def _new_rows(backend, after):
 @PROPERTY
 @given(messages=st.lists(hostile_text, min_size=1, max_size=4), logger=hostile_text)
 def test_log_messages_and_logger_names_round_trip(backend, messages, logger):
+    """Hostile messages and logger names are stored exactly; % in a message is text."""
     name = u"L%d %s" % (next(_counter), logger)
     start = _max_id(backend)
     log = API.get_log(name)
@@ -53,6 +54,7 @@ def test_log_messages_and_logger_names_round_trip(backend, messages, logger):
 
 
 def test_very_long_message_is_truncated_with_a_marker(backend):
+    """A 140 kB message is cut to 64 KiB of UTF-8 with a visible truncation marker."""
     start = _max_id(backend)
     API.get_log("long").info(u"\u00e9" * 70000)
     (message, _, _, _), = _new_rows(backend, start)
@@ -108,6 +110,7 @@ def _expected(modules=(), loggers=(), keywords=()):
 @PROPERTY
 @given(word=st.one_of(argv_text, st.sampled_from(NAMES)))
 def test_taillog_filters_with_hostile_text_return_only_matching(hostile_log, capsys, word):
+    """TailLog --module, --logger and keywords show exactly the matching rows."""
     for flag, key in (("--module", "modules"), ("--logger", "loggers")):
         out = _taillog(capsys, [flag + "=" + word])
         assert _shown(out) == _expected(**{key: [stored_text(word)]}), (flag, word)
@@ -128,6 +131,7 @@ def test_logger_and_module_filters_are_exact_not_collation_equal(hostile_log, ca
 
 
 def test_taillog_line_shows_hostile_message_exactly(backend, capsys):
+    """TailLog prints an SQL-like, %, quote and emoji message exactly."""
     message = u"'; DROP TABLE log; -- 100% \\ \"q\" \U0001F600"
     API.get_log("evil").critical(message)
     assert _runtime.writer().flush(30)

@@ -278,8 +278,7 @@ def test_follow_shows_rows_the_original_inserts(original, which):
                    "(reported on stderr, counted as failed) instead of kept with a visible "
                    "escape as the README promises for text the column cannot hold")
 def test_four_byte_characters_on_the_original_utf8_tables_are_kept_visibly(original):
-    """An emoji in a status value or log message on the original's utf8 tables is stored
-    with a visible escape, not dropped."""
+    """An emoji in status or log rows on the original's utf8 tables is kept escaped."""
     API.get_status("Camera")["mood"] = u"smile \U0001F600"
     API.get_log("Camera").info(u"log \U0001F600")
     assert _runtime.writer().flush(20)

@@ -14,8 +14,7 @@ from CryoCore.Core import _runtime
 
 @pytest.mark.smoke
 def test_every_table_holds_the_original_rows_for_what_the_api_wrote(backend):
-    """config_version, config, status_channel, status_parameter, status, status_parameter2d,
-    status2d and log hold exactly the rows the original would for a few API calls."""
+    """Each of the original's eight tables holds exactly the rows for a few API calls."""
     sql = backend.plain_sql
     cfg = API.get_config("Cam", version="flight")
     cfg["fps"] = 25

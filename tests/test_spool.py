@@ -67,8 +67,7 @@ def wait_for(condition, timeout):
                          ids=["from-memory", "from-disk", "partly"])
 def test_rows_wait_in_the_spool_while_the_table_is_locked(backend, tmp_path, monkeypatch,
                                                            recent_bytes):
-    """Unstored rows reach the disk within a tick; afterwards all arrive once, in order
-    (replayed from the copy kept in memory, from the file, or from both)."""
+    """Unstored rows reach the spool within a tick, then all arrive once, in order."""
     monkeypatch.setattr(_writer, "RECENT_BYTES", recent_bytes)
     sink = make_sink(backend)
     spool = str(tmp_path / "spool")

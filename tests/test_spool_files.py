@@ -115,8 +115,7 @@ def _run_tool(site, tool):
 
 @pytest.mark.parametrize("tool", ["ConfigTool", "ConfigUI", "TailStatus", "TailLog"])
 def test_every_tool_stores_a_dead_programs_spool(site, tool):
-    """A tool run after a program died with rows in its spool stores them, once, and the spool
-    file is gone."""
+    """Each tool stores the spool of a program that died, once, and removes the file."""
     left = site.leave_dead_spool(tool)
     assert site.stored(tool) == ([], [])
     _run_tool(site, tool)
@@ -142,8 +141,7 @@ def test_a_running_program_rescans_for_dead_spools(site, monkeypatch):
 
 
 def test_files_cryocore_writes_are_private_and_hold_no_password(tmp_path, monkeypatch):
-    """~/.cryocore and its directories 0700, spool and config-copy files 0600; no file
-    CryoCore wrote there (the SQLite database too) contains the password."""
+    """~/.cryocore: 0700 directories, 0600 spool and copies, no file holds the password."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))

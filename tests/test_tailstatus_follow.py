@@ -66,6 +66,7 @@ def test_follow_shows_a_producer_process_rows(backend):
 
 
 def test_follow_shows_a_new_row_within_one_second(backend):
+    """-f shows each value a producer process sets within a second of its store."""
     tail, lines = start_tail(backend, "-f")
     try:
         p = producer(backend, """
@@ -126,6 +127,7 @@ def test_follow_does_not_skip_rows_committed_out_of_order(backend):
 
 
 def test_closed_pipe_ends_quietly(backend):
+    """TailStatus | head -2 exits 0 (its own status) with nothing on stderr."""
     code = """
         from CryoCore import API
         s = API.get_status("Many")
@@ -142,6 +144,7 @@ def test_closed_pipe_ends_quietly(backend):
 
 
 def test_script_errors_are_one_line(backend):
+    """As a script a bad --since is one Error line; no match is silent, exit 0."""
     r = subprocess.run([sys.executable, TOOL, "--since", "whenever"], env=backend.env(), cwd=ROOT,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     assert r.returncode == 1 and r.stdout == ""

@@ -17,6 +17,7 @@ TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog")
 
 @pytest.mark.smoke
 def test_parse_since_accepts_every_documented_form():
+    """parse_since takes epoch, -60, 30s, 10m, 2h, 1d and ctime text."""
     now = 1000000.0
     assert _common.parse_since("1470130000", now) == 1470130000
     assert _common.parse_since("-60", now) == now - 60
@@ -29,12 +30,14 @@ def test_parse_since_accepts_every_documented_form():
 
 
 def test_parse_since_refuses_garbage_with_one_line():
+    """parse_since refuses garbage with a one-line ToolError naming it."""
     with pytest.raises(_common.ToolError) as info:
         _common.parse_since("yesterday-ish")
     assert "yesterday-ish" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_run_turns_errors_into_one_line_and_exit_1(capsys):
+    """run() turns an exception into one Error: line (newlines joined) and exit 1."""
     def main(argv):
         raise ValueError("bad value 'x' for\nparameter p")
     assert _common.run(main, []) == 1
@@ -78,6 +81,7 @@ def test_closed_pipe_ends_quietly():
 
 
 def test_colour_only_on_a_terminal_and_without_bw():
+    """use_colour is true only on a terminal and without --bw."""
     class Args(object):
         bw = False
 
@@ -92,6 +96,17 @@ def test_colour_only_on_a_terminal_and_without_bw():
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_every_tool_runs_from_a_checkout_with_help(tool):
+    """Each tool runs from a checkout (./CryoCore/Tools/X.py -h)."""
     out = subprocess.check_output([sys.executable, os.path.join(ROOT, "CryoCore", "Tools",
                                                                 tool + ".py"), "-h"])
     assert b"usage" in out.lower()
+
+
+def test_readme_names_every_tool():
+    """The README names every tool under both its names (test_install runs them installed)."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    for name in TOOLS:
+        assert "`%s.py`" % name in readme
+    for name in ("ccconfig", "ccconfigui", "ccstatus", "cclog"):
+        assert "`%s`" % name in readme
