@@ -223,6 +223,7 @@ class Lines(object):
         self.thread = threading.Thread(target=self._read)
         self.thread.daemon = True
         self.thread.start()
+        proc.lines_reader = self.thread  # join it before closing stdout (2.7 raises IOError)
 
     def _read(self):
         for raw in iter(self.proc.stdout.readline, b""):

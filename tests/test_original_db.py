@@ -268,6 +268,7 @@ def test_follow_shows_rows_the_original_inserts(original, which):
         proc.terminate()
         wait_exit(proc, 10)
         err = proc.stderr.read()
+        lines.thread.join(5)
         proc.stdout.close()
         proc.stderr.close()
     assert b"Traceback" not in err, err

@@ -24,6 +24,7 @@ def stop(proc):
     proc.terminate()
     wait_exit(proc, 10)
     err = proc.stderr.read()
+    proc.lines_reader.join(5)  # the reader reaches EOF: closing under it fails on 2.7
     proc.stdout.close()
     proc.stderr.close()
     return err
