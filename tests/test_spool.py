@@ -261,6 +261,7 @@ def test_spool_lines_round_trip_plain_values(tmp_path):
 def test_status_values_left_at_shutdown_are_stored_by_the_next_start(tmp_path, monkeypatch):
     """API level, 1-D and 2-D status and a log line: spooled at shutdown, stored next start."""
     from CryoCore import API
+    from CryoCore.Core import _runtime
     from conftest import write_settings
     db_path = str(tmp_path / "cc.db")
     settings = {"db_type": "sqlite", "db_path": db_path, "db_timeout": 0.3,
@@ -275,10 +276,14 @@ def test_status_values_left_at_shutdown_are_stored_by_the_next_start(tmp_path, m
     status["n"] = 42
     status.new2d("grid", (2, 2)).set_value((1, 1), 9)
     API.get_log("Spooled").warning("kept")
+    writer = _runtime.writer()
     API.shutdown()
     lock.execute("ROLLBACK")
     lock.close()
     assert len(spool_files(settings["spool_dir"])) == 3
+    # the "program" has ended only when its store thread, stuck on the lock past the grace
+    # period, has let go of its spools (a real next program starts after the exit)
+    writer._storer.join(5)
     API.reset()
     API.get_log("Next").info("started")  # the next start of a library user
     API.shutdown()
