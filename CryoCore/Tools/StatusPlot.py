@@ -82,14 +82,13 @@ def _warn(message):
     sys.stderr.write("StatusPlot: %s\n" % message)
 
 
-def main(argv=None, out=None):
-    """StatusPlot entry point; returns the exit status."""
+def plan(argv):
+    """Parse `argv`, open the reader, select the parameters, fix the time range:
+    ``(args, size, reader, params, start, end)``; the caller closes the reader."""
     parser = build_parser()
     _common.autocomplete(parser)
     args = parser.parse_args(argv)
     size, since, until = _options(args)
-    out = out or sys.stdout
-    from CryoCore.Core import _units
     from CryoCore.Core._status_reader import StatusReader
     from CryoCore.Tools import _plot_data
     _common.warn_password_flag(args)
@@ -97,22 +96,43 @@ def main(argv=None, out=None):
     try:
         params = reader.select([_common.stored_form(w) for w in args.words])
         start, end = _plot_data.time_range(reader, params, since, until)
+    except BaseException:
+        reader.close()
+        raise
+    return args, size, reader, params, start, end
+
+
+def picture(args, size, reader, params, start, end):
+    """The matplotlib Figure for the picture file."""
+    from CryoCore.Core import _units
+    from CryoCore.Tools import _plot_data, _plot_png
+    units = _units.lookup(params, _common.db_flags(args))
+    series = _plot_data.series(reader, params, start, end, _plot_png.buckets_for(size[0]),
+                               units, _warn)
+    return _plot_png.figure(_plot_data.axes_groups(series), start, end, size[0], size[1],
+                            args.title)
+
+
+def chart(args, reader, params, start, end, out):
+    """The terminal chart as text, sized for `out`."""
+    from CryoCore.Tools import _plot_data, _plot_term
+    columns, lines = _plot_term.size(out)
+    series = _plot_data.series(reader, params, start, end, _plot_term.buckets_for(columns),
+                               None, _warn)
+    return _plot_term.chart(series, start, end, columns, lines, _common.use_colour(args, out),
+                            args.title)
+
+
+def main(argv=None, out=None):
+    """StatusPlot entry point; returns the exit status."""
+    args, size, reader, params, start, end = plan(argv)
+    out = out or sys.stdout
+    try:
         if args.output:
             from CryoCore.Tools import _plot_png
-            units = _units.lookup(params, _common.db_flags(args))
-            series = _plot_data.series(reader, params, start, end,
-                                       _plot_png.buckets_for(size[0]), units, _warn)
-            fig = _plot_png.figure(_plot_data.axes_groups(series), start, end, size[0],
-                                   size[1], args.title)
-            _plot_png.save(fig, args.output)
+            _plot_png.save(picture(args, size, reader, params, start, end), args.output)
         else:
-            from CryoCore.Tools import _plot_term
-            columns, lines = _plot_term.size(out)
-            series = _plot_data.series(reader, params, start, end,
-                                       _plot_term.buckets_for(columns), None, _warn)
-            text = _plot_term.chart(series, start, end, columns, lines,
-                                    _common.use_colour(args, out), args.title)
-            out.write(text)
+            out.write(chart(args, reader, params, start, end, out))
             out.flush()
     finally:
         reader.close()

@@ -183,12 +183,9 @@ def write_parquet(rows, path, params=None):
 
 
 def is_number(text):
-    """Whether stored text is a finite or infinite number (as the bucket query counts it)."""
-    try:
-        float(text)
-    except (TypeError, ValueError):
-        return False
-    return True
+    """Whether stored text counts as a number (the reading layer's test, as buckets use it)."""
+    from CryoCore.Core._status_reader import is_number as layer_is_number
+    return layer_is_number(text)
 
 
 def variable_names(params):

@@ -53,18 +53,23 @@ def _just_after(t):
 
 
 def series(reader, params, start, end, n, units=None, warn=None):
-    """A Series per parameter that has numbers in range; others are reported via `warn`."""
-    out = []
+    """A Series per parameter that has numbers in range; the others are reported via
+    `warn` when some are plotted, else the error says why there is nothing to plot."""
+    out, skipped = [], []
     for p in params:
         s = Series(p, reader.buckets(p, start, end, n), (units or {}).get(p))
-        if len(s):
-            out.append(s)
-        elif warn is not None:
-            warn("%s:%s has no numeric values in that range (%d rows); not plotted"
-                 % (p[0], p[1], s.rows))
+        (out if len(s) else skipped).append(s)
+    names = ", ".join(s.label for s in skipped)
     if not out:
-        raise _common.ToolError("nothing to plot: no numeric values of %s in that range"
-                                % ", ".join("%s:%s" % p for p in params))
+        rows = sum(s.rows for s in skipped)
+        if not rows:
+            raise _common.ToolError("no values of %s in that time range" % names)
+        raise _common.ToolError("nothing to plot: no numeric values of %s in that range "
+                                "(%d rows of text)" % (names, rows))
+    for s in skipped:
+        if warn is not None:
+            warn("%s has no numeric values in that range (%d rows); not plotted"
+                 % (s.label, s.rows))
     return out
 
 
