@@ -39,7 +39,7 @@ def run_tool(main, argv):
     status = _common.run(lambda a: main(a, out=out), argv)
     API.reset()  # run() shuts the API down, as at the end of a real tool
     text = out.getvalue()
-    return status, text if isinstance(text, str) else text.decode("utf-8")
+    return status, text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def need(module):

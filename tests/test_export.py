@@ -42,6 +42,14 @@ def stored(backend, tmp_path):
     return in_time_order(rows)
 
 
+def read_csv(text):
+    """Rows of CSV text with the csv module (2.7's reads UTF-8 bytes)."""
+    if sys.version_info[0] > 2:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    return [[c.decode("utf-8") for c in r]
+            for r in csv.reader(io.BytesIO(text.encode("utf-8")))]
+
+
 def export(argv):
     return run_tool(StatusExport.main, argv)
 
@@ -73,8 +81,7 @@ def test_csv_to_stdout_selects_words_and_range(stored):
     since, until = T0 + 5.0, T0 + 20.1
     status, text = export(["GPS:lat", "state", "--since", repr(since), "--until", repr(until)])
     assert status == 0
-    rows = list(csv.reader(io.StringIO(text)))[1:] if sys.version_info[0] > 2 else [
-        [c.decode("utf-8") for c in r] for r in csv.reader(io.BytesIO(text.encode("utf-8")))][1:]
+    rows = read_csv(text)[1:]
     expect = [r for r in wanted(stored, [(u"GPS", u"lat"), (u"Camera", u"state")])
               if since <= r[0] < until]
     assert [(float(r[0]), r[1], r[2], r[3]) for r in rows] == expect
@@ -110,9 +117,7 @@ def test_wide_round_trip(stored):
     params = [(u"GPS", u"lat"), (u"Camera", u"state"), (u"Camera", u"temperature")]
     status, text = export(["GPS:lat", "Camera", "--format", "wide"])
     assert status == 0
-    reader = csv.reader(io.StringIO(text)) if sys.version_info[0] > 2 else [
-        [c.decode("utf-8") for c in r] for r in csv.reader(io.BytesIO(text.encode("utf-8")))]
-    rows = list(reader)
+    rows = read_csv(text)
     assert rows[0] == ["Time", "GPS:lat", "Camera:state", "Camera:temperature"]
     expect = moments_of(wanted(stored, params), params)
     assert len(rows) - 1 == len(expect)

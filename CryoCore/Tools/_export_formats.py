@@ -151,7 +151,7 @@ def write_wide(rows, out, params, fill=False):
         if fill:
             known = [c if c is not None else k for c, k in zip(cells, known)]
             cells = known
-        lines.append(u",".join([to_text(str(float(t)))] +
+        lines.append(u",".join([stamp(t)] +
                                [u"" if c is None else csv_field(to_text(c)) for c in cells]))
         if len(lines) >= CHUNK_ROWS:
             out.write(u"\n".join(lines) + u"\n")
