@@ -305,3 +305,35 @@ def test_console_script_runs_as_a_real_process(grid, backend, tmp_path):
         got = [json.loads(line) for line in f]
     assert [(d["timestamp"], d["value"]) for d in got] == [(100.0, "1"), (104.0, "2"),
                                                             (117.0, "3"), (141.0, "4")]
+
+
+class FakeTty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal(stored, tmp_path, monkeypatch):
+    """On a terminal stderr: a bar with the share of the range, rows and rows/s; ends at 100%."""
+    from CryoCore.Tools import _progress
+    monkeypatch.setattr(_progress, "SHOW_AFTER", 0.0)
+    monkeypatch.setattr(_progress, "EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(_progress, "EVERY_ROWS", 1)
+    err = FakeTty()
+    monkeypatch.setattr(sys, "stderr", err)
+    until = T0 + 60
+    assert export(["--since", repr(T0), "--until", repr(until), "-o",
+                   str(tmp_path / "x.csv")])[0] == 0
+    text = err.getvalue()
+    assert text.startswith("\r[") and text.endswith("\n")
+    last = text.rstrip("\n").split("\r")[-1]
+    assert last.startswith("[" + "#" * _progress.BAR + "] 100%")
+    assert " %d rows " % len(stored) in last and "rows/s" in last
+    assert " 50%" in text or " 49%" in text or " 51%" in text  # drawn along the way
+
+
+def test_progress_bar_only_on_a_terminal():
+    """No bar when stderr is not a terminal, or when the data itself goes to the terminal."""
+    from CryoCore.Tools._progress import wanted
+    assert not wanted(io.StringIO(), None)
+    assert wanted(FakeTty(), None) and wanted(FakeTty(), io.StringIO())
+    assert not wanted(FakeTty(), FakeTty())
