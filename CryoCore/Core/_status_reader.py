@@ -284,6 +284,27 @@ class StatusReader(object):
         paramids = None if channels is None else self._paramids_of_channels(channels)
         if paramids is not None and not paramids:
             return []
+        best = self._last_rows(paramids, t)
+        return [(native(k[0]), native(k[1]), v[0], v[2], v[3]) for k, v in sorted(best.items())]
+
+    def last_values(self, params, t=None):
+        """``{(channel, name): (timestamp, value, expires)}`` of each of `params` by t
+        (t None: newest); parameters that do not exist (yet) or have no row are left out."""
+        if not self.has_tables():
+            return {}
+        names = self._names()
+        if any(_key(*p) not in names for p in params):
+            names = self._names(refresh=True)
+        wanted = dict((_key(*p), p) for p in params)
+        paramids = [i for key in wanted for i in names.get(key, ())]
+        if not paramids:
+            return {}
+        best = self._last_rows(paramids, t)
+        return dict((wanted[k], (v[0], v[2], v[3])) for k, v in best.items() if k in wanted)
+
+    def _last_rows(self, paramids, t):
+        """{(channel, name) text: (timestamp, id, value, expires)} of the newest row by t
+        of each paramid (all parameters if `paramids` is None)."""
         cond, args = (("s2.timestamp <= %s", [t]) if t is not None
                       else ("s2.timestamp IS NOT NULL", []))
         best = {}
@@ -298,7 +319,7 @@ class StatusReader(object):
                 key = self._name_of(paramid)
                 if key not in best or (ts, row_id) > best[key][:2]:  # duplicate names
                     best[key] = (ts, row_id, to_text(value), expires)
-        return [(native(k[0]), native(k[1]), v[0], v[2], v[3]) for k, v in sorted(best.items())]
+        return best
 
     def grids_at(self, t=None, channels=None):
         """2-D values at t: ``(channel, name, timestamp, cells)`` sorted by channel, name;

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import os
 import threading
 
-from . import InternalDB, _runtime, _schema
+from . import InternalDB, _runtime, _schema, _status_upkeep
 from ._compat import PY2, text_type, to_text
 from ._exceptions import DatabaseError
 from ._writer import Sink
@@ -42,6 +42,7 @@ class _Ids(object):
         if not self.ready:
             _schema.ensure(self.db, "status")
             self.ready = True
+            _status_upkeep.start(self.db.settings)  # indexes and autoclean, in the background
 
     def _exact(self, select, params):
         """The row whose name (its last column) is exactly params[0]: MySQL's `=` also
