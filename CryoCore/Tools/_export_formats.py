@@ -103,13 +103,34 @@ def _chunks(rows, size=CHUNK_ROWS):
         yield chunk
 
 
+def _quoter():
+    """csv_field for many rows: channel/parameter pairs are quoted once, values checked
+    with plain substring tests (the common value needs no quotes)."""
+    pairs = {}
+
+    def pair(channel, name):
+        key = (channel, name)
+        text = pairs.get(key)
+        if text is None:
+            text = pairs[key] = u"%s,%s" % (csv_field(to_text(channel)), csv_field(to_text(name)))
+        return text
+
+    def value(text):
+        if PY2:
+            text = to_text(text)
+        if u'"' in text or u"," in text or u"\n" in text or u"\r" in text:
+            return csv_field(text)
+        return text
+    return pair, value
+
+
 def write_csv(rows, out, params=None):
     """One CSV row per stored value."""
     out.write(u",".join(CSV_HEADER) + u"\n")
+    pair, value = _quoter()
     for chunk in _chunks(rows):
-        out.write(u"".join(u"%s,%s,%s,%s\n" % (stamp(ts), csv_field(to_text(c)),
-                                              csv_field(to_text(p)), csv_field(to_text(v)))
-                           for ts, c, p, v in chunk))
+        out.write(u"".join([u"%r,%s,%s\n" % (float(ts), pair(c, p), value(v))
+                            for ts, c, p, v in chunk]))
 
 
 def write_json(rows, out, params=None):
