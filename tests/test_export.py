@@ -122,7 +122,7 @@ def test_wide_round_trip(stored):
     expect = moments_of(wanted(stored, params), params)
     assert len(rows) - 1 == len(expect)
     for row, (t, cells) in zip(rows[1:], expect):
-        assert abs(float(row[0]) - t) < 1e-6
+        assert row[0] == str(float(t))  # the --timeseries layout (2.7: 12 digits, as the original)
         assert row[1:] == [u"" if c is None else c for c in cells]
 
 
@@ -250,6 +250,15 @@ def test_every_in_the_wide_layout(grid):
     assert status == 0
     assert text.splitlines() == ["Time,G:a,G:b", "100.0,2,x", "110.0,3,", "120.0,,y",
                                  "140.0,4,"]
+
+
+@pytest.mark.smoke
+def test_wide_fill_starts_from_values_before_since(grid):
+    """--format wide --fill (no --every): empty cells carry the last value, also from before --since."""
+    status, text = export(["G:a", "G:b", "--format", "wide", "--fill", "--since", "102"])
+    assert status == 0
+    assert text.splitlines() == ["Time,G:a,G:b", "104.0,2,x", "117.0,3,x", "125.0,3,y",
+                                 "141.0,4,y"]
 
 
 # -- bad input ---------------------------------------------------------------------

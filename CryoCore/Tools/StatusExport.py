@@ -84,10 +84,8 @@ class Export(object):
         """Values the parameters had when the range starts (what --fill carries in)."""
         if not (self.fill and self.since is not None):
             return {}
-        wanted = set(self.params)
-        channels = sorted(set(c for c, _ in self.params))
-        return dict(((c, n), v) for c, n, _, v, _ in self.reader.values_at(self.since, channels)
-                    if (c, n) in wanted)
+        return dict((tuple(k), v[1]) for k, v in
+                    self.reader.last_values(self.params, self.since).items())
 
     def rows(self, show_progress=True):
         """The rows to write: ``(timestamp, channel, parameter, value)`` in time order."""
@@ -101,9 +99,11 @@ class Export(object):
         return rows
 
     def moments(self, fill=False):
-        """``(t, cells)`` per moment (wide/netcdf), cells carried forward with `fill`."""
-        known = [None] * len(self.params)
-        for t, cells in F.moments(self.rows(), self.params):
+        """``(t, cells)`` per row of the wide layout (netcdf); `fill` carries values on."""
+        from CryoCore.Tools import _timeseries
+        seed = self.seed() if fill else {}
+        known = [seed.get(tuple(p)) for p in self.params]
+        for t, cells in _timeseries.moments(self.rows(), self.params):
             if fill:
                 known = [c if c is not None else k for c, k in zip(cells, known)]
                 cells = list(known)
@@ -170,8 +170,9 @@ def _write(export, fmt, args, out):
             elif fmt == "json":
                 F.write_json(export.rows(), target)
             else:
-                F.write_wide(export.rows(), target, export.params,
-                             fill=args.fill and args.every is None)
+                fill = args.fill and args.every is None  # resampling already filled
+                F.write_wide(export.rows(), target, export.params, fill,
+                             export.seed() if fill else None)
         finally:
             target.close()
 

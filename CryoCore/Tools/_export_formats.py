@@ -7,7 +7,8 @@ memory stays flat however long the range.
 - ``csv``: ``timestamp,channel,parameter,value``, one row per stored value, the
   timestamp as ``repr(float)`` (full precision, round-trips).
 - ``json``: one JSON object per line with the same four keys.
-- ``wide``: the ``TailStatus.py --timeseries`` layout (one column per parameter).
+- ``wide``: the ``TailStatus.py --timeseries`` layout (one column per parameter), written
+  by the same code (``Tools/_timeseries``).
 - ``parquet`` (pyarrow) and ``netcdf`` (netCDF4): Python 3 extras, imported when used.
 
 csv, json and wide run on Python 2.7 without extras.
@@ -143,42 +144,18 @@ def write_json(rows, out, params=None):
                            for ts, c, p, v in chunk))
 
 
-# -- wide: the --timeseries layout -------------------------------------------------------
-MERGE_SECONDS = 0.01  # rows closer than this to a moment's first row join that moment
-
-
-def moments(rows, params):
-    """``(t, cells)`` per moment: rows less than MERGE_SECONDS after a moment's first
-    timestamp join it; cells hold one stored text (or None) per parameter of `params`."""
-    index = dict((p, i) for i, p in enumerate(params))
-    t0, cells = None, None
-    for ts, channel, name, value in rows:
-        if cells is None or ts - t0 >= MERGE_SECONDS:
-            if cells is not None:
-                yield t0, cells
-            t0, cells = ts, [None] * len(params)
-        cells[index[(channel, name)]] = value
-    if cells is not None:
-        yield t0, cells
-
-
-def write_wide(rows, out, params, fill=False):
-    """The --timeseries layout: ``Time,<channel:param>,...``, one row per moment."""
-    out.write(u",".join([u"Time"] + [csv_field(u"%s:%s" % (to_text(c), to_text(p)))
-                                      for c, p in params]) + u"\n")
-    known = [None] * len(params)
-    lines = []
-    for t, cells in moments(rows, params):
-        if fill:
-            known = [c if c is not None else k for c, k in zip(cells, known)]
-            cells = known
-        lines.append(u",".join([stamp(t)] +
-                               [u"" if c is None else csv_field(to_text(c)) for c in cells]))
-        if len(lines) >= CHUNK_ROWS:
-            out.write(u"\n".join(lines) + u"\n")
-            lines = []
-    if lines:
-        out.write(u"\n".join(lines) + u"\n")
+# -- wide: the --timeseries layout (one implementation: Tools/_timeseries) ----------------
+def write_wide(rows, out, params, fill=False, seed=None):
+    """``TailStatus.py --timeseries``'s CSV: ``Time,<channel:param>,...``, one row per moment."""
+    from CryoCore.Tools import _timeseries
+    batch = []
+    for line in _timeseries.lines(rows, params, fill, seed):
+        batch.append(line)
+        if len(batch) >= CHUNK_ROWS:
+            out.write(u"\n".join(batch) + u"\n")
+            batch = []
+    if batch:
+        out.write(u"\n".join(batch) + u"\n")
 
 
 # -- file formats (Python 3 extras) -----------------------------------------------
