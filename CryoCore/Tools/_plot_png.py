@@ -40,7 +40,9 @@ def zone_name(t):
     sign = "+" if offset >= 0 else "-"
     hhmm = "UTC%s%02d:%02d" % (sign, abs(offset) // 3600, abs(offset) % 3600 // 60)
     name = time.strftime("%Z", lt)
-    return hhmm if not name or name == "UTC" and offset == 0 else "%s, %s" % (name, hhmm)
+    if offset == 0 and name in ("", "UTC", "GMT"):
+        return "UTC"
+    return hhmm if not name else "%s, %s" % (name, hhmm)
 
 
 def figure(groups, start, end, width, height, title=None):
@@ -60,9 +62,9 @@ def figure(groups, start, end, width, height, title=None):
             colour += 1
             x = to_num(s.x)
             if s.bucketed:
-                ax.fill_between(x, s.low, s.high, color=c, alpha=0.25, linewidth=0,
+                ax.fill_between(x, s.low, s.high, color=c, alpha=0.3, linewidth=0,
                                 label="%s min–max" % s.label, gid="band:" + s.label)
-            ax.plot(x, s.mean, color=c, linewidth=1.2, gid="line:" + s.label,
+            ax.plot(x, s.mean, color=c, linewidth=0.9 if s.bucketed else 1.2, gid="line:" + s.label,
                     marker="o" if len(s) < MARKERS_BELOW else None, markersize=3,
                     label=("%s (mean)" % s.label) if s.bucketed else s.label)
         unit = group[0].unit
@@ -74,19 +76,33 @@ def figure(groups, start, end, width, height, title=None):
     locator = mdates.AutoDateLocator(tz=local, minticks=4, maxticks=10)
     last = axes[-1]
     last.xaxis.set_major_locator(locator)
-    last.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=local))
+    last.xaxis.set_major_formatter(time_formatter(locator, local))
     last.set_xlim(to_num([start, end]))
     last.set_xlabel("local time (%s)" % zone_name(start))
     fig.suptitle(title or default_title(groups, start, end))
     return fig
 
 
+def time_formatter(locator, zone):
+    """Tick labels as clock times at the ticks' own precision (``14:05``, ``14:05:30``),
+    dates where the day changes, and the date of the range beside the axis."""
+    import matplotlib.dates as mdates
+    fmt = mdates.ConciseDateFormatter(locator, tz=zone)
+    # levels: years, months, days, hours, minutes, seconds, microseconds
+    fmt.formats = ["%Y", "%b %Y", "%b %d", "%H:%M", "%H:%M", "%H:%M:%S", "%H:%M:%S.%f"]
+    fmt.zero_formats = ["", "%Y", "%b %Y", "%b %d", "%b %d %H:%M", "%H:%M", "%H:%M:%S"]
+    fmt.offset_formats = ["", "%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d"]
+    return fmt
+
+
 def default_title(groups, start, end):
+    """The parameters and the range, e.g. ``A:x, B:y   2026-11-29 14:00 – 18:00``."""
     names = [s.label for g in groups for s in g]
     shown = ", ".join(names[:4]) + (" and %d more" % (len(names) - 4) if len(names) > 4 else "")
-    fmt = "%Y-%m-%d %H:%M"
-    return "%s   %s to %s" % (shown, time.strftime(fmt, time.localtime(start)),
-                              time.strftime(fmt, time.localtime(end)))
+    a, b = time.localtime(start), time.localtime(end)
+    second = "%H:%M:%S" if end - start < 600 else "%H:%M"
+    last = time.strftime(second if a[:3] == b[:3] else "%Y-%m-%d " + second, b)
+    return u"%s   %s \u2013 %s" % (shown, time.strftime("%Y-%m-%d " + second, a), last)
 
 
 def save(fig, path):
