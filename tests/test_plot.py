@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -229,3 +230,26 @@ def test_text_parameters_beside_numbers_are_reported_not_dropped(stored, tmp_pat
     assert capsys.readouterr().err == ("StatusPlot: Camera:state has no numeric values in "
                                        "that range (1 rows); not plotted\n")
     assert os.path.getsize(path) > 0
+
+
+def test_terminal_chart_on_a_terminal_fills_it_in_colour(stored, backend):
+    """On a 100x30 terminal: the chart uses its width and 29 lines, in colour, and shows
+    the parameter and the time labels on screen."""
+    need("plotext")
+    need("pyte")
+    from _pty_term import Term
+    env = backend.env()
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    term = Term([sys.executable, "-m", "CryoCore.Tools.StatusPlot", "Camera:temperature"] + RANGE,
+                env, cols=100, rows=30)
+    try:
+        assert term.wait_exit(60) == 0
+        assert b"\x1b[" in term.raw  # colour on a terminal
+        lines = [l.rstrip() for l in term.lines()]
+        used = [l for l in lines if l]
+        assert 26 <= len(used) <= 29 and max(len(l) for l in lines) > 90
+        assert "Camera:temperature" in term.text()
+        assert time.strftime("%H:%M", time.localtime(START)) in term.text()
+    finally:
+        term.close()
