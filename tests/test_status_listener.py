@@ -46,8 +46,8 @@ def test_live_listener_sees_another_process_within_a_second(backend, tmp_path):
 def test_replay_with_a_clock(backend, tmp_path):
     """With a Clock the values are those at clock.pos(), following it back and forth."""
     t0 = 1500000000.0
-    rows = [["Rep", "a", i, t0 + 2 * i] for i in range(6)] + [["Rep", "b", "x%d" % i, t0 + 3 * i + 1]
-                                                              for i in range(4)]
+    rows = ([["Rep", "a", i, t0 + 2 * i] for i in range(6)]
+            + [["Rep", "b", "x%d" % i, t0 + 3 * i + 1] for i in range(4)])
     produce(backend, tmp_path, {"rows": rows})
     clock = Clock(t0 - 1)
     clock.pause()

@@ -39,7 +39,8 @@ def expiring_spec(now):
     rows = [["Exp", "gone", i, now - 100 + i] for i in range(5)]
     rows += [["Exp", "kept", i, now - 100 + i] for i in range(3)]
     rows += [["Exp", "plain", i, now - 100 + i] for i in range(2)]
-    grids = [["Exp", "gone2d", [2, 2], 0, 0, 1, now - 50], ["Exp", "kept2d", [2, 2], 1, 1, 2, now - 50]]
+    grids = [["Exp", "gone2d", [2, 2], 0, 0, 1, now - 50],
+             ["Exp", "kept2d", [2, 2], 1, 1, 2, now - 50]]
     expire = {"Exp:gone": 1, "Exp:kept": 86400, "Exp:gone2d": 1, "Exp:kept2d": 86400}
     return {"rows": rows, "grids": grids, "expire": expire}
 
@@ -93,7 +94,8 @@ def test_autoclean_off_in_config_keeps_expired_rows(backend, tmp_path):
     """System.Status.MySQL.autoclean = False: expired rows stay past the first clean."""
     API.get_config("System.Status.MySQL").set_default("autoclean", False)
     API.shutdown()
-    proc = produce(backend, tmp_path, expiring_spec(time.time()), hold=_status_upkeep.FIRST_CLEAN + 3)
+    proc = produce(backend, tmp_path, expiring_spec(time.time()),
+                   hold=_status_upkeep.FIRST_CLEAN + 3)
     assert wait_exit(proc, 30) == 0
     one, two = stored(backend)
     assert [n for n, _ in one].count("gone") == 5 and ("gone2d", 1) in two

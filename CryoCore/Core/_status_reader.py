@@ -28,6 +28,9 @@ CHUNK = 5000
 #: Ids per ``IN (...)`` list.
 IN_CHUNK = 500
 _TABLES = ("status_channel", "status_parameter", "status")
+# A LIMIT no range reaches: the database computes each row's number once (a derived table
+# with LIMIT is materialized, not merged into the GROUP BY that refers to it six times).
+_MATERIALIZE = (1 << 63) - 1
 
 
 class UnknownParameter(ValueError):
@@ -236,9 +239,9 @@ class StatusReader(object):
                "MIN(CASE WHEN r.num IS NULL THEN NULL ELSE r.ts END) AS ft, "
                "MAX(CASE WHEN r.num IS NULL THEN NULL ELSE r.ts END) AS lt "
                "FROM (SELECT FLOOR((timestamp - %%s) * %%s / %%s) AS b, timestamp AS ts, "
-               "CASE WHEN value REGEXP %%s THEN CAST(value AS DOUBLE) END AS num "
-               "FROM status WHERE paramid IN (%s) AND timestamp >= %%s AND timestamp < %%s) r "
-               "GROUP BY r.b) g ORDER BY g.b" % (p, p, p))
+               "CASE WHEN CAST(value AS BINARY) REGEXP %%s THEN CAST(value AS DOUBLE) END AS num "
+               "FROM status WHERE paramid IN (%s) AND timestamp >= %%s AND timestamp < %%s "
+               "LIMIT %d) r GROUP BY r.b) g ORDER BY g.b" % (p, p, p, _MATERIALIZE))
         args = (list(ids) + [NUMBER] + list(ids) + [NUMBER] + [start, n, span, NUMBER]
                 + list(ids) + [start, end])
         out = []

@@ -114,7 +114,8 @@ class Upkeep(object):
                 if not _schema.has_table(slow, table) or has_index(slow, table, name):
                     continue
                 if slow.is_sqlite:
-                    slow._execute("CREATE INDEX IF NOT EXISTS %s ON %s(%s)" % (name, table, columns))
+                    slow._execute("CREATE INDEX IF NOT EXISTS %s ON %s(%s)"
+                                  % (name, table, columns))
                 else:
                     _add_online(slow, table, name, columns)
             self.indexed = True
