@@ -5,8 +5,8 @@ The rows (4 parameters interleaved, one row every 10 ms) are loaded with raw mul
 INSERTs, then exported in-process with ``StatusExport.main``.  Baseline, in the same
 run: fetching the same rows with a plain keyset-paged SELECT through the same driver
 (what any exporter has to pay).  Memory: peak RSS growth during the export, after
-a one-second export has loaded what the format's library needs.  Targets: >= 50,000 rows/s for CSV and Parquet, peak
-memory growth (max RSS) < 50 MB.
+a one-second export has loaded what the format's library needs.  Targets: >= 50,000
+rows/s for CSV and Parquet, peak memory growth (max RSS) < 50 MB.
 
     python bench/export_speed.py              # MariaDB on 127.0.0.1:3306 as root
     python bench/export_speed.py -n 200000 --host H --port P

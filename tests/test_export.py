@@ -254,7 +254,7 @@ def test_every_in_the_wide_layout(grid):
 
 @pytest.mark.smoke
 def test_wide_fill_starts_from_values_before_since(grid):
-    """--format wide --fill (no --every): empty cells carry the last value, also from before --since."""
+    """wide --fill without --every: empty cells carry the last value, also from before --since."""
     status, text = export(["G:a", "G:b", "--format", "wide", "--fill", "--since", "102"])
     assert status == 0
     assert text.splitlines() == ["Time,G:a,G:b", "104.0,2,x", "117.0,3,x", "125.0,3,y",

@@ -20,9 +20,10 @@ def test_time_range_of_parameters_and_bounds(backend, tmp_path):
             ts = [r[0] for r in ROWS if (r[1], r[2]) in params
                   and (start is None or r[0] >= start) and (end is None or r[0] < end)]
             return (min(ts), max(ts)) if ts else (None, None)
-        for params, start, end in [([("A", "x")], None, None), ([("A", "x"), ("B", "y")], None, None),
-                                   ([("A", "x"), ("B", "y")], 60, 130), ([("A", "z")], None, 120),
-                                   ([("B", "y")], 71, None)]:
+        cases = [([("A", "x")], None, None), ([("A", "x"), ("B", "y")], None, None),
+                 ([("A", "x"), ("B", "y")], 60, 130), ([("A", "z")], None, 120),
+                 ([("B", "y")], 71, None)]
+        for params, start, end in cases:
             assert reader.time_range(params, start, end) == expect(params, start, end)
         assert reader.time_range([("A", "z")], None, 120) == (None, None)
         with pytest.raises(UnknownParameter):

@@ -63,7 +63,7 @@ def figure(groups, start, end, width, height, title=None):
             x = to_num(s.x)
             if s.bucketed:
                 ax.fill_between(x, s.low, s.high, color=c, alpha=0.3, linewidth=0,
-                                label="%s min–max" % s.label, gid="band:" + s.label)
+                                label=u"%s min\u2013max" % s.label, gid="band:" + s.label)
             ax.plot(x, s.mean, color=c, linewidth=0.9 if s.bucketed else 1.2, gid="line:" + s.label,
                     marker="o" if len(s) < MARKERS_BELOW else None, markersize=3,
                     label=("%s (mean)" % s.label) if s.bucketed else s.label)
@@ -96,7 +96,7 @@ def time_formatter(locator, zone):
 
 
 def default_title(groups, start, end):
-    """The parameters and the range, e.g. ``A:x, B:y   2026-11-29 14:00 – 18:00``."""
+    """The parameters and the range, e.g. ``A:x, B:y   2026-11-29 14:00 - 18:00``."""
     names = [s.label for g in groups for s in g]
     shown = ", ".join(names[:4]) + (" and %d more" % (len(names) - 4) if len(names) > 4 else "")
     a, b = time.localtime(start), time.localtime(end)
