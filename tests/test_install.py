@@ -19,7 +19,7 @@ from conftest import ROOT
 from _pty_term import Term
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui", "TailStatus": "ccstatus",
-         "TailLog": "cclog"}
+         "TailLog": "cclog", "StatusExport": "ccexport", "StatusPlot": "ccplot"}
 # (tool, how it is started): the installed original-style name, the short name, python -m
 NAMES = sorted([(t, t + ".py") for t in TOOLS] + [(t, s) for t, s in TOOLS.items()] +
                [(t, "-m") for t in TOOLS])
@@ -107,7 +107,7 @@ def _ctime_line(timestamp, rest):
 
 @pytest.mark.parametrize("tool,name", [n for n in NAMES if n[0] != "ConfigUI"])
 def test_installed_name_runs_a_real_command(installed, tool, name):
-    """Each installed name of ConfigTool, TailStatus and TailLog shows the demo's data."""
+    """Each installed name of every tool but ConfigUI runs one real command on the demo."""
     if tool == "ConfigTool":
         code, out, err = installed.run(tool, name, "get", "Instruments.Camera.name")
         value = installed.sql("SELECT value FROM config WHERE name = 'name'")[0][0]
@@ -119,6 +119,20 @@ def test_installed_name_runs_a_real_command(installed, tool, name):
             "ON s.paramid = p.paramid JOIN status_channel c ON s.chanid = c.chanid "
             "WHERE c.name = 'Camera' ORDER BY s.id DESC LIMIT 1")[0]
         assert code == 0 and out == _ctime_line(ts, "[Camera] %s = %s\n" % (param, value))
+    elif tool == "StatusExport":
+        code, out, err = installed.run(tool, name, "Camera:temperature")
+        rows = installed.sql(
+            "SELECT s.timestamp, s.value FROM status s JOIN status_parameter p "
+            "ON s.paramid = p.paramid WHERE p.name = 'temperature' ORDER BY s.timestamp, s.id")
+        assert len(rows) > 1 and code == 0, err
+        assert out.splitlines() == ["timestamp,channel,parameter,value"] + [
+            "%r,Camera,temperature,%s" % (ts, v) for ts, v in rows]
+    elif tool == "StatusPlot":  # install.sh installs no extra: the one-line hint
+        code, out, err = installed.run(tool, name, "Camera:temperature", "-o", "t.png")
+        assert code == 1 and out == "" and err.count("\n") == 1, err
+        assert err.startswith("Error: ") and 'pip install "CryoCore[plot]"' in err, err
+        assert not os.path.exists(os.path.join(installed.home, "t.png"))
+        return
     else:
         code, out, err = installed.run(tool, name, "--bw", "-n", "1", "--logger", "Camera")
         t, level, module, line, message = installed.sql(

@@ -12,7 +12,8 @@ import pytest
 from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog")
+TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot")
 
 
 @pytest.mark.smoke
@@ -108,5 +109,5 @@ def test_readme_names_every_tool():
         readme = f.read()
     for name in TOOLS:
         assert "`%s.py`" % name in readme
-    for name in ("ccconfig", "ccconfigui", "ccstatus", "cclog"):
+    for name in SHORT:
         assert "`%s`" % name in readme
