@@ -302,7 +302,11 @@ _SYNC_DDL = [
 
 def ensure_sync(db, service):
     """Make `db` a ground database for `service` ("status" or "log"): the CryoCore
-    tables, the sync's two tables and the source columns with their unique key."""
+    tables, the sync's two tables and the source columns with their unique key.
+    A ground already prepared costs two queries (each statement is a round trip)."""
+    if has_table(db, "cc_sync_position") and all(
+            has_sync_columns(db, table) for table in SYNC_TABLES[service]):
+        return
     ensure(db, service)
     db._init_sqls(_SYNC_DDL)
     for table in SYNC_TABLES[service]:

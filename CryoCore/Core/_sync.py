@@ -164,6 +164,10 @@ class TableCopy(object):
         self.position = Position.load(row[0], to_text(row[1]), **kwargs)
         self.field_ok = _schema.has_table(field, spec.name)
         self.last_max = None
+        # The largest field id of this source on the ground: new rows above it need no
+        # look-up (the unique key stays the last guard).
+        self.ground_top = ground._execute("SELECT MAX(cc_field_id) FROM %s WHERE cc_source = %%s"
+                                          % spec.name, (source,)).fetchone()[0] or 0
 
     def field_max_id(self):
         if not self.field_ok:
@@ -221,6 +225,7 @@ class TableCopy(object):
                     "UPDATE cc_sync_position SET last_id = %s, pending = %s, updated = %s "
                     "WHERE source = %s AND tbl = %s",
                     (last_id, self.position.dump(pending), time.time(), self.source, table))
+        self.ground_top = max([self.ground_top] + [r[0] for r in rows])
         self.skipped += sum(1 for g in ground_rows if g is None)
 
     def _on_ground(self, rows, listed_ids):
@@ -231,7 +236,9 @@ class TableCopy(object):
         base = "SELECT cc_field_id FROM %s WHERE cc_source = %%s AND " % self.spec.name
         listed = set(listed_ids)
         ranged = [r[0] for r in rows if r[0] not in listed]
-        if ranged:
+        if ranged and ranged[-1] > self.ground_top and ranged[0] <= self.ground_top:
+            ranged = [i for i in ranged if i <= self.ground_top]
+        if ranged and ranged[0] <= self.ground_top:
             have.update(r[0] for r in self.ground._execute(
                 base + "cc_field_id BETWEEN %s AND %s", (self.source, ranged[0], ranged[-1])))
         listed = sorted(listed)

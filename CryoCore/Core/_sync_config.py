@@ -61,7 +61,8 @@ class ConfigCopy(object):
         self.field, self.ground, self.source = field, ground, source
         self._seen = {}        # field version name -> fingerprint copied
         self.problems = []
-        _schema.ensure(ground, "config")
+        if not _schema.has_table(ground, "config"):
+            _schema.ensure(ground, "config")
 
     def step(self):
         if not _schema.has_table(self.field, "config_version"):

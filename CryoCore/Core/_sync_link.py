@@ -15,16 +15,25 @@ class Meter(object):
     """Bytes sent and received on the ground connection, and the --max-kbps cap.
 
     ``wrap(db)`` puts a counting wrapper around the driver's socket (mysql-connector's
-    pure-Python protocol); every send first waits until the bytes of the last
-    ``WINDOW`` seconds plus this send fit in the budget.
+    pure-Python protocol).  The cap is a token bucket filled at `rate` bytes/s holding at
+    most ``BURST`` seconds of it; every byte sent or received takes a token, and a send
+    waits for its tokens.  So any window of T seconds carries at most
+    ``rate * (T + BURST)`` bytes (plus one reply), here 85% + 2% of the --max-kbps budget
+    of a 10 s window: smooth, never a burst followed by a stall.  The driver's handshake
+    happens before the socket can be wrapped: each new connection is charged
+    ``HANDSHAKE`` bytes instead.
     """
 
+    BURST = 0.25
+    HANDSHAKE = 1500
+
     def __init__(self, max_kbps=None, clock=time.time, sleep=time.sleep):
+        self.rate = max_kbps * 1000.0 / 8 * _HEADROOM if max_kbps else None
         self.budget = max_kbps * 1000.0 / 8 * WINDOW if max_kbps else None
         self.sent = self.received = 0
-        self._events = collections.deque()   # (time, bytes) within the window
-        self._in_window = 0
         self._clock, self._sleep = clock, sleep
+        self._tokens = self.rate * self.BURST if self.rate else 0.0
+        self._filled_at = clock()
         self._lock = threading.Lock()
 
     @property
@@ -40,10 +49,17 @@ class Meter(object):
         holder = getattr(conn, "_socket", None)
         sock = getattr(holder, "sock", None)
         if sock is None:
-            return self.budget is None
+            return self.rate is None
         if not isinstance(sock, _MeteredSocket):
             holder.sock = _MeteredSocket(sock, self)
+            self._count(self.HANDSHAKE, True)
         return True
+
+    def _refill(self):
+        now = self._clock()
+        self._tokens = min(self.rate * self.BURST,
+                           self._tokens + (now - self._filled_at) * self.rate)
+        self._filled_at = now
 
     def _count(self, n, outgoing):
         with self._lock:
@@ -51,28 +67,28 @@ class Meter(object):
                 self.sent += n
             else:
                 self.received += n
-            if self.budget is not None:
-                self._events.append((self._clock(), n))
-                self._in_window += n
+            if self.rate is not None:
+                self._refill()
+                self._tokens -= n
 
     def wait_for_room(self, n):
-        """Sleep until `n` more bytes keep the last WINDOW seconds within the budget."""
-        if self.budget is None:
+        """Sleep until the bucket holds tokens for `n` bytes (at most a full bucket)."""
+        if self.rate is None:
             return
-        limit = self.budget * _HEADROOM
         while True:
             with self._lock:
-                now = self._clock()
-                while self._events and self._events[0][0] <= now - WINDOW:
-                    self._in_window -= self._events.popleft()[1]
-                if not self._events or self._in_window + n <= limit:
+                self._refill()
+                need = min(n, self.rate * self.BURST)
+                if self._tokens >= need:
                     return
-                wait = self._events[0][0] + WINDOW - now
-            self._sleep(max(0.01, min(wait, 1.0)))
+                wait = (need - self._tokens) / self.rate
+            self._sleep(max(0.005, min(wait, 1.0)))
 
-    def max_batch_bytes(self):
-        """The largest batch worth planning: a fifth of the window's budget."""
-        return None if self.budget is None else self.budget * _HEADROOM / 5
+    def max_batch_bytes(self, seconds=None):
+        """The largest batch worth planning: `seconds` (default 2) of the capped rate."""
+        if self.rate is None:
+            return None
+        return self.rate * (seconds or 2.0)
 
 
 class _MeteredSocket(object):
@@ -109,25 +125,32 @@ class _MeteredSocket(object):
 
 
 class BatchSizer(object):
-    """Rows per batch: doubled while batches finish well inside `target` seconds, halved
-    when one takes longer, quartered after an error; capped in bytes on a rate cap."""
+    """Rows per batch.  A batch costs the link's round trips (latency: the quickest recent
+    batch) plus its bytes; the size doubles while a full batch takes less than `target`
+    seconds beyond that latency, halves when one takes more than twice, and is quartered
+    after an error.  On a rate cap it is also capped in bytes."""
 
     def __init__(self, target=1.0, start=500, low=20, high=20000):
         self.target, self.rows, self.low, self.high = target, start, low, high
         self.bytes_per_row = None
+        self.latency = None
 
     def done(self, rows, seconds, wire_bytes=None, full=True):
         if rows and wire_bytes:
             per_row = wire_bytes / rows
             self.bytes_per_row = per_row if self.bytes_per_row is None else (
                 0.7 * self.bytes_per_row + 0.3 * per_row)
-        if seconds > self.target:
+        if not rows:
+            return
+        self.latency = seconds if self.latency is None else min(seconds, self.latency * 1.05)
+        if seconds > 2 * (self.target + self.latency):
             self.rows = max(self.low, self.rows // 2)
-        elif full and seconds < self.target / 2:
+        elif full and seconds < self.target + self.latency:
             self.rows = min(self.high, self.rows * 2)
 
     def failed(self):
         self.rows = max(self.low, self.rows // 4)
+        self.latency = None
 
     def size(self, max_bytes=None):
         if max_bytes and self.bytes_per_row:

@@ -67,7 +67,8 @@ class Sync(object):
         self.gap_timeout = gap_timeout
         if latest:
             batch_target = min(batch_target, latest_every / 3.0)
-        self.sizers = dict((t, BatchSizer(batch_target)) for t in ROW_TABLES)
+        start = 50 if max_kbps else 500   # on a capped link, learn the bytes per row first
+        self.sizers = dict((t, BatchSizer(batch_target, start)) for t in ROW_TABLES)
         self.copied = dict((t, 0) for t in ROW_TABLES)
         self.latest_sent = 0
         self.copies = self.config = None
@@ -120,13 +121,16 @@ class Sync(object):
         Returns the number of rows copied."""
         if self.copies is None:
             self.connect()
+        for (side, _), db in self._dbs.items():
+            if side == "ground":
+                self.meter.wrap(db)   # InternalDB may have reconnected by itself
         if self.latest and "status" in self.copies and clock() >= self._next_latest:
             self._next_latest = clock() + self.latest_every
             self._send_latest()
         done = 0
         for table, copy in sorted(self.copies.items()):
             sizer = self.sizers[table]
-            n = sizer.size(self.meter.max_batch_bytes())
+            n = sizer.size(self.meter.max_batch_bytes(sizer.target))
             t0, before = clock(), self.meter.total
             k = copy.step(n)
             sizer.done(k, clock() - t0, self.meter.total - before, full=k >= n)
