@@ -217,3 +217,52 @@ def test_missing_settings_file_and_same_database(backend, tmp_path):
     assert rc == 1 and err.startswith("Error: ") and "nope.json" in err
     rc, out, err = sync(backend, backend.settings_file, "--once")
     assert rc == 1 and "own" in err, err
+
+
+def test_row_committed_out_of_id_order_is_not_skipped(tmp_path, ground):
+    """A field row whose transaction commits after rows with larger ids (several writers)
+    still reaches the ground, once."""
+    from conftest import make_backend, mysql_connect
+    field, dbname = make_backend("mysql", tmp_path)
+    try:
+        settings, path = ground
+        produce(field, 5, "o")
+        late = mysql_connect(database=dbname)
+        late.autocommit = False
+        cur = late.cursor()
+        cur.execute("SELECT paramid, chanid FROM status_parameter LIMIT 1")
+        paramid, chanid = cur.fetchone()
+        cur.execute("INSERT INTO status (timestamp, paramid, chanid, value) VALUES "
+                    "(1.5, %s, %s, 'late')", (paramid, chanid))
+        late_id = cur.lastrowid
+        proc = sync_proc(field, path, "--follow", "--source", "ooo", "--tables", "status")
+        try:
+            produce(field, 20, "o")          # ids above the open transaction's
+            deadline = time.time() + 20
+            while time.time() < deadline and not any(
+                    r[0] > late_id + 20 for r in _rows_or_empty(settings, "ooo")):
+                time.sleep(0.2)
+            late.commit()
+            deadline = time.time() + 20
+            while time.time() < deadline and late_id not in [
+                    r[0] for r in _rows_or_empty(settings, "ooo")]:
+                time.sleep(0.2)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert wait_exit(proc, 20) == 0
+            late.close()
+        ids = [r[0] for r in ground_rows(settings, "status", "ooo")]
+        assert late_id in ids and len(ids) == len(set(ids))
+        rc, out, err = sync(field, path, "--once", "--source", "ooo", "--tables", "status")
+        assert rc == 0, err
+        assert_equal_tables(field.settings, settings, "ooo", tables=("status",))
+    finally:
+        drop(field.settings)
+
+
+def _rows_or_empty(settings, source):
+    try:
+        return ground_rows(settings, "status", source)
+    except Exception as e:  # the sync has not made the ground's tables yet
+        assert "exist" in str(e) or "Unknown column" in str(e), e
+        return []
