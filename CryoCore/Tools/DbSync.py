@@ -9,6 +9,7 @@ versions SOURCE and SOURCE.<version>.  See README, "Field to ground".
 """
 from __future__ import absolute_import, division, print_function
 
+import io
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ import time
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/DbSync.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from CryoCore.Core._compat import one_line, to_text  # noqa: E402
+from CryoCore.Core._compat import PY2, one_line, to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 
 POLL = 0.5          # seconds between rounds when nothing was new (--follow)
@@ -129,12 +130,12 @@ class _Loop(object):
         if self.progress is not None:
             self.progress.clear()
         if not self.follow:
-            copied = self.sync.copied
-            self.out.write(u"copied %d rows (%s) in %.1f s\n" % (
+            copied = dict((t, n) for t, n in self.sync.copied.items() if t in self.sync.tables)
+            _write(self.out, u"copied %d rows (%s) in %.1f s\n" % (
                 sum(copied.values()), u", ".join(u"%s %d" % kv for kv in sorted(copied.items())),
                 time.time() - started))
         for line in self.sync.problems():
-            sys.stderr.write(u"DbSync: %s\n" % line)
+            _write(sys.stderr, u"DbSync: %s\n" % line)
         return 0
 
     def _stop(self, signum, frame):
@@ -142,7 +143,7 @@ class _Loop(object):
 
     def _failed(self, e):
         self.last_error = u"%s %s" % (time.strftime("%Y-%m-%d %H:%M:%S"), one_line(e))
-        sys.stderr.write(u"DbSync: %s (retrying)\n" % one_line(e))
+        _write(sys.stderr, u"DbSync: %s (retrying)\n" % one_line(e))
         self.sync.close()
         self._publish(error_only=True)
         deadline = time.time() + self.backoff.pause()
@@ -176,9 +177,8 @@ def _isatty(stream):
 
 
 class _Progress(object):
-    """``[#####.....]  45%  12,345/27,000 rows  8,100 rows/s  ETA 0:00:02`` on a terminal."""
-
-    WIDTH = 30
+    """``[#####.....]  45%  12,345/27,000 rows  8,100 rows/s  ETA 0:00:02`` on a terminal,
+    one line that fits its width (a wrapped line could not be redrawn in place)."""
 
     def __init__(self, stream):
         self.stream = stream
@@ -197,15 +197,29 @@ class _Progress(object):
         total = max(self.total, done, 1)
         rate = done / max(now - self.started, 1e-6)
         left = (total - done) / rate if rate > 0 else 0
-        fill = int(self.WIDTH * done / total)
-        self.stream.write(u"\r[%s%s] %3d%%  %s/%s rows  %s rows/s  ETA %s \033[K" % (
-            u"#" * fill, u"." * (self.WIDTH - fill), 100 * done // total, _n(done), _n(total),
-            _n(int(rate)), _clock(left)))
+        text = u" %3d%%  %s/%s rows  %s rows/s  ETA %s" % (
+            100 * done // total, _n(done), _n(total), _n(int(rate)), _clock(left))
+        width = max(0, min(30, _columns(self.stream) - len(text) - 3))
+        fill = int(width * done / total)
+        bar = u"[%s%s]" % (u"#" * fill, u"." * (width - fill)) if width >= 5 else u""
+        _write(self.stream, u"\r%s%s\033[K" % (bar, text))
         self.stream.flush()
 
     def clear(self):
-        self.stream.write(u"\r\033[K")
+        _write(self.stream, u"\r\033[K")
         self.stream.flush()
+
+
+def _columns(stream):
+    """The terminal's width (80 when it cannot be asked)."""
+    try:
+        import fcntl
+        import struct
+        import termios
+        rows_cols = struct.unpack("hh", fcntl.ioctl(stream.fileno(), termios.TIOCGWINSZ, b"1234"))
+        return rows_cols[1] or 80
+    except (ImportError, IOError, OSError, ValueError, AttributeError):
+        return 80
 
 
 def _n(number):
@@ -228,11 +242,19 @@ def _show_status(result, out):
                           "%Y-%m-%d %H:%M:%S", time.localtime(r["updated"]))))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
-        out.write(_common.terminal_safe(u"  ".join(
+        _write(out, _common.terminal_safe(u"  ".join(
             cell.ljust(w) if i < 2 else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(line, widths))).rstrip() + u"\n", out))
-    out.write(_common.terminal_safe(u"last error: %s\n" % (error or u"-"), out))
+    _write(out, _common.terminal_safe(u"last error: %s\n" % (error or u"-"), out))
     return 0
+
+
+def _write(stream, text):
+    """Write text (2.7 files take UTF-8 bytes)."""
+    if PY2 and not isinstance(stream, io.TextIOBase):
+        text = text.encode("utf-8")
+    stream.write(text)
+    stream.flush()
 
 
 def _dash(value):
