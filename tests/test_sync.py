@@ -17,6 +17,13 @@ from conftest import ROOT, wait_exit
 
 
 @pytest.fixture
+def field(tmp_path):
+    """A field SQLite database (the common case: the embedded default on an instrument)."""
+    from conftest import make_backend
+    return make_backend("sqlite", tmp_path)[0]
+
+
+@pytest.fixture
 def ground(tmp_path):
     """A fresh ground MariaDB database: (settings, settings file)."""
     settings, path = ground_mysql(tmp_path)
@@ -44,14 +51,13 @@ def test_once_copies_every_row_once_in_order(backend, ground):
     assert 0 < added <= 20, added
 
 
-@pytest.mark.smoke
-def test_sqlite_ground_and_empty_ground_gets_the_tables(backend, tmp_path):
+def test_sqlite_ground_and_empty_ground_gets_the_tables(field, tmp_path):
     """A SQLite file as the ground (a laptop) is created with the CryoCore tables."""
     settings, path = ground_sqlite(tmp_path)
-    produce(backend, 120, "b")
-    rc, out, err = sync(backend, path, "--once", "--source", "lap")
+    produce(field, 120, "b")
+    rc, out, err = sync(field, path, "--once", "--source", "lap")
     assert rc == 0, err
-    assert_equal_tables(backend.settings, settings, "lap")
+    assert_equal_tables(field.settings, settings, "lap")
 
 
 def test_follow_with_producers_writing(backend, ground):
@@ -124,7 +130,7 @@ def test_config_versions_changes_and_deletions(backend, ground):
     assert "Cam.fps = 25" in listed
 
 
-def test_ground_with_another_source_and_local_rows(backend, ground, tmp_path):
+def test_ground_with_another_source_and_local_rows(field, ground, tmp_path):
     """A ground that already holds its own rows and another source's keeps them all."""
     from conftest import make_backend
     settings, path = ground
@@ -132,30 +138,30 @@ def test_ground_with_another_source_and_local_rows(backend, ground, tmp_path):
     other, _ = make_backend("sqlite", tmp_path / "other")
     produce(other, 200, "o")
     assert sync(other, path, "--once", "--source", "other")[0] == 0
-    ground_backend = type(backend)("mysql", settings, path)
+    ground_backend = type(field)("mysql", settings, path)
     produce(ground_backend, 100, "g")
     own_before = raw(settings, "SELECT * FROM status WHERE cc_source IS NULL ORDER BY id")
     other_before = ground_rows(settings, "status", "other")
-    produce(backend, 300, "a")
-    rc, out, err = sync(backend, path, "--once", "--source", "mine")
+    produce(field, 300, "a")
+    rc, out, err = sync(field, path, "--once", "--source", "mine")
     assert rc == 0, err
-    assert_equal_tables(backend.settings, settings, "mine")
+    assert_equal_tables(field.settings, settings, "mine")
     assert_equal_tables(other.settings, settings, "other", tables=("log", "status2d"))
     assert ground_rows(settings, "status", "other") == other_before
     assert raw(settings, "SELECT * FROM status WHERE cc_source IS NULL ORDER BY id") == own_before
 
 
-def test_ground_created_by_the_original_schema(backend, ground):
+def test_ground_created_by_the_original_schema(field, ground):
     """A ground whose tables have the original's layout only gets the source columns added."""
     from CryoCore.Core import _schema
     settings, path = ground
     for service in ("status", "log", "config"):
         for sql in _schema.statements("mysql", service):
             raw(settings, sql)
-    produce(backend, 150, "a")
-    rc, out, err = sync(backend, path, "--once", "--source", "old")
+    produce(field, 150, "a")
+    rc, out, err = sync(field, path, "--once", "--source", "old")
     assert rc == 0, err
-    assert_equal_tables(backend.settings, settings, "old")
+    assert_equal_tables(field.settings, settings, "old")
 
 
 def test_hostile_names_and_values_survive(backend, ground):
@@ -171,20 +177,20 @@ def test_hostile_names_and_values_survive(backend, ground):
 
 
 @pytest.mark.smoke
-def test_status_and_source_filters(backend, ground):
+def test_status_and_source_filters(field, ground):
     """--status shows last id and lag per table; TailStatus/TailLog --source show only that
     source's rows on the ground."""
     settings, path = ground
-    produce(backend, 50, "s")
-    assert sync(backend, path, "--once", "--source", "srcA", "--tables", "status,log")[0] == 0
-    produce(backend, 30, "t")
-    rc, out, err = sync(backend, path, "--status", "--source", "srcA")
+    produce(field, 50, "s")
+    assert sync(field, path, "--once", "--source", "srcA", "--tables", "status,log")[0] == 0
+    produce(field, 30, "t")
+    rc, out, err = sync(field, path, "--status", "--source", "srcA")
     assert rc == 0, err
     lines = dict((tuple(line.split()[:2]), line.split()) for line in out.splitlines())
     log_id = max(r[0] for r in ground_rows(settings, "log", "srcA"))
     assert lines[("srcA", "log")][2] == str(log_id)
     assert lines[("srcA", "log")][3] == "30"
-    env = dict(backend.env(), CRYOCORE_CONFIG=path)
+    env = dict(field.env(), CRYOCORE_CONFIG=path)
     tail = subprocess.check_output([sys.executable, os.path.join(ROOT, "CryoCore", "Tools",
                                     "TailLog.py"), "-a", "--source", "srcA", "--bw"], env=env)
     assert len(tail.decode("utf-8").splitlines()) == 50
@@ -197,25 +203,24 @@ def test_status_and_source_filters(backend, ground):
     assert len(shown.decode("utf-8").splitlines()) == 50
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize("argv, message", [
     (["--tables", "status,nope"], "--tables"),
     (["--max-kbps", "-3"], "--max-kbps"),
     (["--source", ""], "--source"),
 ])
-def test_bad_input_is_one_error_line(backend, ground, argv, message):
+def test_bad_input_is_one_error_line(field, ground, argv, message):
     """Bad flags: one 'Error: ...' line naming the flag, exit status 1."""
-    rc, out, err = sync(backend, ground[1], *argv)
+    rc, out, err = sync(field, ground[1], *argv)
     assert rc == 1
     assert err.startswith("Error: ") and message in err and len(err.splitlines()) == 1
 
 
 @pytest.mark.smoke
-def test_missing_settings_file_and_same_database(backend, tmp_path):
+def test_missing_settings_file_and_same_database(field, tmp_path):
     """--to a missing file, or to the field's own database, is refused in one line."""
-    rc, out, err = sync(backend, str(tmp_path / "nope.json"), "--once")
+    rc, out, err = sync(field, str(tmp_path / "nope.json"), "--once")
     assert rc == 1 and err.startswith("Error: ") and "nope.json" in err
-    rc, out, err = sync(backend, backend.settings_file, "--once")
+    rc, out, err = sync(field, field.settings_file, "--once")
     assert rc == 1 and "own" in err, err
 
 

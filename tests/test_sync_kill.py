@@ -36,7 +36,6 @@ def _copied(settings):
         return 0
 
 
-@pytest.mark.smoke
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(field, ground):
     """22 SIGKILLs during large batches (and a producer writing) leave no gap, no double."""
     settings, path = ground
