@@ -14,7 +14,6 @@ field's, sampled every 0.25 s.  Target: within twice the period (4 s).
 """
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
 import signal
 import sqlite3

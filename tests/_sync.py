@@ -33,7 +33,8 @@ def raw(settings, sql, params=()):
             return [tuple(r) for r in conn.execute(sql.replace("%s", "?"), params).fetchall()]
         finally:
             conn.close()
-    conn = mysql_connect(database=settings["db_name"])
+    server = dict(settings, db_password=settings.get("db_password", ""))
+    conn = mysql_connect(database=settings["db_name"], server=server)
     try:
         cur = conn.cursor()
         cur.execute(sql, params)

@@ -3,7 +3,6 @@
 """
 from __future__ import absolute_import, division, print_function
 
-import collections
 import threading
 import time
 

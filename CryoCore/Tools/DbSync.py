@@ -46,13 +46,7 @@ def _parser():
                         help="send the newest values of these channels ahead of the backlog")
     parser.add_argument("--latest-every", type=float, default=5.0, metavar="SECONDS",
                         help="period of --latest (default 5)")
-    parser.add_argument("--gap-timeout", type=float, default=None, help=argparse_hidden())
     return parser
-
-
-def argparse_hidden():
-    import argparse
-    return argparse.SUPPRESS
 
 
 def _options(args):
@@ -86,7 +80,7 @@ def main(argv=None, out=None):
     if args.status:
         return _show_status(_sync_run.report(field, ground, source, tables), out)
     sync = _sync_run.Sync(field, ground, source, tables, max_kbps=args.max_kbps, latest=latest,
-                          latest_every=args.latest_every, gap_timeout=args.gap_timeout)
+                          latest_every=args.latest_every)
     return _Loop(sync, args.follow, out).run()
 
 
