@@ -41,11 +41,11 @@ def _stop(proc):
 
 
 def test_delay_and_throughput_cap(field, link):
-    """50 ms added each way and a 60 kB/s cap: --once still ends with equal tables."""
+    """20 ms added each way and a 60 kB/s cap: --once still ends with equal tables."""
     settings, path, proxy = link
     produce(field, 10, "d")
     assert sync(field, path, "--once", "--source", "slow")[0] == 0   # the ground's tables
-    proxy.delay, proxy.rate = 0.05, 60000
+    proxy.delay, proxy.rate = 0.02, 60000
     produce(field, 500, "d")
     rc, out, err = sync(field, path, "--once", "--source", "slow", timeout=60)
     assert rc == 0, err

@@ -219,7 +219,7 @@ class TableCopy(object):
         with self.ground._transaction():
             have = self._on_ground(rows, listed_ids)
             todo = [g for f, g in zip(rows, ground_rows) if g is not None and f[0] not in have]
-            self.ground._insert_many(table, columns, todo)
+            _insert(self.ground, table, columns, todo)
             if last_id is not None:
                 self.ground._execute(
                     "UPDATE cc_sync_position SET last_id = %s, pending = %s, updated = %s "
@@ -287,6 +287,24 @@ def lag(field, spec, pos):
     copied = field._execute("SELECT %s FROM %s WHERE id <= %%s ORDER BY id DESC LIMIT 1"
                             % (spec.time_column, spec.name), (pos.last_id,)).fetchone()
     return count, max(0.0, float(rows[1]) - float(copied[0] if copied and copied[0] else 0))
+
+
+#: Rows and (estimated) bytes per INSERT: fewer, larger statements than InternalDB's
+#: _insert_many, since every statement is a round trip on a slow link.  Well below the
+#: 4 MiB max_allowed_packet of older servers.
+INSERT_ROWS = 20000
+INSERT_BYTES = 1 << 21
+
+
+def _insert(db, table, columns, rows):
+    if not rows:
+        return
+    from .InternalDB import SQLITE_MAX_VARIABLES, _chunks
+    per = SQLITE_MAX_VARIABLES // len(columns) if db.is_sqlite else INSERT_ROWS
+    one = "(" + ",".join(["%s"] * len(columns)) + ")"
+    head = "INSERT INTO %s (%s) VALUES " % (table, ",".join(columns))
+    for chunk in _chunks(rows, per, INSERT_BYTES):
+        db._execute(head + ",".join([one] * len(chunk)), [v for row in chunk for v in row])
 
 
 def latest_rows(field, channels, copy):
