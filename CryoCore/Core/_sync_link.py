@@ -18,6 +18,7 @@ class Meter(object):
     most ``BURST`` seconds of it; every byte sent or received takes a token, and a send
     waits for its tokens.  So any window of T seconds carries at most
     ``rate * (T + BURST)`` bytes (plus one reply), here 85% + 2% of the --max-kbps budget
+    (sends are cut into pieces no larger than the bucket)
     of a 10 s window: smooth, never a burst followed by a stall.  The driver's handshake
     happens before the socket can be wrapped: each new connection is charged
     ``HANDSHAKE`` bytes instead.
@@ -71,7 +72,8 @@ class Meter(object):
                 self._tokens -= n
 
     def wait_for_room(self, n):
-        """Sleep until the bucket holds tokens for `n` bytes (at most a full bucket)."""
+        """Sleep until the bucket holds tokens for `n` bytes (``piece`` keeps sends within a
+        full bucket)."""
         if self.rate is None:
             return
         while True:
@@ -82,6 +84,12 @@ class Meter(object):
                     return
                 wait = (need - self._tokens) / self.rate
             self._sleep(max(0.005, min(wait, 1.0)))
+
+    def piece(self, n):
+        """The largest piece of an `n`-byte send to hand to the socket at once."""
+        if self.rate is None:
+            return max(1, n)
+        return max(1, min(n, int(self.rate * self.BURST)))
 
     def max_batch_bytes(self, seconds=None):
         """The largest batch worth planning: `seconds` (default 2) of the capped rate."""
@@ -98,12 +106,18 @@ class _MeteredSocket(object):
         self._meter = meter
 
     def sendall(self, data, *args):
-        self._meter.wait_for_room(len(data))
-        result = self._sock.sendall(data, *args)
-        self._meter._count(len(data), True)
-        return result
+        """Send `data` in pieces no larger than the bucket, each when its tokens are there
+        (a large packet sent at once would be a burst beyond the cap)."""
+        view = memoryview(data)
+        step = self._meter.piece(len(view))
+        for i in range(0, len(view), step):
+            piece = view[i:i + step]
+            self._meter.wait_for_room(len(piece))
+            self._sock.sendall(piece, *args)
+            self._meter._count(len(piece), True)
 
     def send(self, data, *args):
+        data = memoryview(data)[:self._meter.piece(len(data))]
         self._meter.wait_for_room(len(data))
         n = self._sock.send(data, *args)
         self._meter._count(n, True)
