@@ -275,3 +275,22 @@ def _rows_or_empty(settings, source):
     except Exception as e:  # the sync has not made the ground's tables yet
         assert "exist" in str(e) or "Unknown column" in str(e), e
         return []
+
+
+def test_unreachable_ground_is_retried_and_reported(field, ground, tmp_path):
+    """With the ground unreachable --follow keeps retrying; the error is published on
+    CryoCore.Sync and --status shows it as the last error."""
+    from _mariadb import free_port
+    from conftest import write_settings
+    produce(field, 10, "e")
+    bad = write_settings(tmp_path / "bad.json", dict(ground[0], db_port=free_port(), db_timeout=1))
+    proc = sync_proc(field, bad, "--follow", "--source", "e")
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGTERM)
+    assert wait_exit(proc, 20) == 0
+    err = proc.stderr.read().decode("utf-8")
+    assert err.count("(retrying)") >= 2, err
+    rc, out, err = sync(field, ground[1], "--status", "--source", "e")
+    assert rc == 0, err
+    last = out.splitlines()[-1]
+    assert last.startswith("last error: ") and "cannot connect" in last, out

@@ -308,7 +308,8 @@ def _insert(db, table, columns, rows):
 
 
 def latest_rows(field, channels, copy):
-    """The newest status row of each parameter of `channels` that the ground lacks."""
+    """The newest status row (by id: whole rows with their field ids, which the reading
+    layer's values_at does not give) of each parameter of `channels` that the ground lacks."""
     out = []
     for channel in channels:
         chan = field._execute("SELECT chanid FROM status_channel WHERE name = %s",
@@ -338,13 +339,3 @@ def load_position(ground, source, table):
                           "WHERE source = %s AND tbl = %s", (source, table)).fetchone()
     return None if row is None else Position.load(row[0], to_text(row[1]))
 
-
-def last_value(db, channel, name):
-    """The newest stored value of status parameter channel:name in `db`, or None."""
-    if not _schema.has_table(db, "status"):
-        return None
-    row = db._execute("SELECT s.value FROM status s JOIN status_parameter p ON "
-                      "p.paramid = s.paramid JOIN status_channel c ON c.chanid = p.chanid "
-                      "WHERE c.name = %s AND p.name = %s ORDER BY s.id DESC LIMIT 1",
-                      (channel, name)).fetchone()
-    return None if row is None else to_text(row[0])

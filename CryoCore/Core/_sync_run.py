@@ -178,7 +178,7 @@ def report(field, ground, source, tables=ROW_TABLES):
     """What ``--status`` prints, without creating anything on either side: one dict per
     source and table stored in the ground (``lag_rows``/``lag_s`` for `source` only, from
     the field) and this source's last error as published on the field."""
-    from ._sync import find_source, lag, last_value, load_position, positions
+    from ._sync import find_source, lag, load_position, positions
     from .InternalDB import mysql
     out, opened = [], []
     try:
@@ -201,13 +201,25 @@ def report(field, ground, source, tables=ROW_TABLES):
                             "last_id": pos.last_id if pos else None,
                             "updated": _updated(g, mine, table), "lag_rows": rows,
                             "lag_s": seconds})
-        f = mysql("DbSync-status", config=field["status"])
-        opened.append(f)
-        error = last_value(f, CHANNEL, "last_error")
+        error = _last_error(field["status"])
     finally:
         for db in opened:
             db.close()
     return sorted(out, key=lambda r: (r["source"] != source, r["source"], r["table"])), error
+
+
+def _last_error(settings):
+    """This sync's last error as published on channel CryoCore.Sync (the reading layer)."""
+    from ._read_db import NoSuchDatabase
+    from ._status_reader import StatusReader
+    reader = StatusReader(db_cfg=settings, name="DbSync-status")
+    try:
+        return reader.last_values([(CHANNEL, "last_error")]).get(
+            (CHANNEL, "last_error"), (None, None, None))[1]
+    except NoSuchDatabase:
+        return None
+    finally:
+        reader.close()
 
 
 def _updated(ground, source, table):
