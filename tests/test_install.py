@@ -15,11 +15,13 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import (MYSQL_SERVER, ROOT, drop_mysql_database, mysql_connect,
+                      new_mysql_database, require_mysql, write_settings)
 from _pty_term import Term
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui", "TailStatus": "ccstatus",
-         "TailLog": "cclog", "StatusExport": "ccexport", "StatusPlot": "ccplot"}
+         "TailLog": "cclog", "StatusExport": "ccexport", "StatusPlot": "ccplot",
+         "DbSync": "ccsync"}
 # (tool, how it is started): the installed original-style name, the short name, python -m
 NAMES = sorted([(t, t + ".py") for t in TOOLS] + [(t, s) for t, s in TOOLS.items()] +
                [(t, "-m") for t in TOOLS])
@@ -127,6 +129,9 @@ def test_installed_name_runs_a_real_command(installed, tool, name):
         assert len(rows) > 1 and code == 0, err
         assert out.splitlines() == ["timestamp,channel,parameter,value"] + [
             "%r,Camera,temperature,%s" % (ts, v) for ts, v in rows]
+    elif tool == "DbSync":  # the demo's status rows to a fresh ground MariaDB database
+        _sync_to_ground(installed, tool, name)
+        return
     elif tool == "StatusPlot":  # install.sh installs no extra: the one-line hint
         code, out, err = installed.run(tool, name, "Camera:temperature", "-o", "t.png")
         assert code == 1 and out == "" and err.count("\n") == 1, err
@@ -141,6 +146,27 @@ def test_installed_name_runs_a_real_command(installed, tool, name):
         assert code == 0 and out == _ctime_line(t, "[%7s][%20s (%4d)][    Camera] %s\n" % (
             logging.getLevelName(level), module, line, message)), out
     assert err == ""
+
+
+def _sync_to_ground(installed, tool, name):
+    require_mysql()
+    ground = new_mysql_database("ccground")
+    try:
+        to = write_settings(os.path.join(installed.home, "ground-%s.json" % ground),
+                            dict(MYSQL_SERVER, db_type="mysql", db_name=ground))
+        code, out, err = installed.run(tool, name, "--to", to, "--source", "demo", "--once",
+                                       "--tables", "status")
+        assert code == 0, err
+        want = installed.sql("SELECT timestamp, value FROM status ORDER BY timestamp, id")
+        conn = mysql_connect(ground)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT timestamp, value FROM status ORDER BY timestamp, id")
+            assert [tuple(r) for r in cur.fetchall()] == want
+        finally:
+            conn.close()
+    finally:
+        drop_mysql_database(ground)
 
 
 @pytest.mark.parametrize("name", ["ConfigUI.py", "ccconfigui", "-m"])

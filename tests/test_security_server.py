@@ -122,8 +122,7 @@ def test_services_and_tools_use_tls_from_the_settings_file(tls_server, certs, tm
 
 
 def test_dbsync_to_a_tls_ground(tls_server, certs, tmp_path):
-    """DbSync takes ssl from the --to file (plain TCP is refused by this server), also with
-    --max-kbps metering the TLS socket; every field row arrives."""
+    """DbSync uses ssl from the --to file, with --max-kbps too; every field row arrives."""
     from conftest import make_backend
     from _sync import TOOL, field_rows, produce
     field, _ = make_backend("sqlite", tmp_path)

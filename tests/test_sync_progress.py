@@ -20,8 +20,7 @@ def ground(tmp_path):
 
 
 def test_progress_bar_then_summary(tmp_path, ground):
-    """While catching up the terminal shows one bar line (rows, rows/s, ETA); at the end
-    the bar is gone and one summary line says how many rows were copied."""
+    """Catching up shows one progress line (rows, rate, ETA), then one summary line."""
     from _pty_term import Term
     field, _ = make_backend("sqlite", tmp_path)
     produce(field, 4000, "bar")

@@ -12,8 +12,9 @@ import pytest
 from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot")
+TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
+         "DbSync")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsync")
 
 
 @pytest.mark.smoke
