@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from _sync import TOOL, drop, ground_mysql, produce
-from conftest import ROOT, make_backend
+from conftest import ROOT, importorskip, make_backend
 
-pytest.importorskip("pyte")
+importorskip("pyte")  # CI-aware: missing in CI fails
 
 
 @pytest.fixture
