@@ -1,0 +1,227 @@
+"""Reading the config history: the tree of a version at time T, changes, diffs, pruning.
+
+`tree_at` rebuilds a version as it was from ``config_history`` (the last row of each
+config row at or before T) into a VersionCache, the structure the live cache uses, so
+every reader (views, ConfigTool's list/get/serialize) shows a past tree unchanged.
+`PastStore` serves such trees to ``Config.Configuration`` as a read-only store.
+"""
+from __future__ import absolute_import, division, print_function
+
+import datetime
+import time
+
+from . import _config_history as H
+from . import _config_store
+from ._compat import to_text
+from ._exceptions import ConfigException
+
+SET_ANY = ("baseline", "add", "set", "copy")
+
+
+class NoHistory(ConfigException):
+    """A time before the config history begins (nothing is known about it)."""
+
+
+class ReadOnlyConfig(ConfigException):
+    """A write to a view of the past."""
+
+
+def _text(v):
+    if isinstance(v, bytearray):
+        v = bytes(v)
+    return to_text(v)
+
+
+def has_history(db):
+    from . import _schema
+    return _schema.has_table(db, H.TABLE)
+
+
+def begin(db):
+    """(time history begins, whether the tree was empty then), or (None, False)."""
+    if not has_history(db):
+        return None, False
+    row = db._execute("SELECT time, value FROM config_history WHERE config_id = 0 AND "
+                      "op = 'begin' ORDER BY time DESC LIMIT 1").fetchone()
+    if row is None:
+        return None, False
+    return float(row[0]), _text(row[1]) == "empty"
+
+
+def check_time(db, t):
+    """None if `t` is covered by the history; else a note for before it (the tree was
+    empty then) or NoHistory (nothing is known before it)."""
+    start, empty = begin(db)
+    if start is None:
+        raise NoHistory("this config database has no history yet")
+    if t < start:
+        if not empty:
+            raise NoHistory("no history before %s" % time.ctime(start))
+        return "no configuration existed before %s: the tree was empty" % time.ctime(start)
+    if t > time.time():
+        return "%s is in the future: showing the current tree" % time.ctime(t)
+    return None
+
+
+def state_rows(db, version, t):
+    """[(config_id, parent, name, value, datatype, comment, time)] of `version` at `t`."""
+    rows = db._execute(
+        "SELECT h.id, h.config_id, h.parent, h.name, h.op, h.value, h.datatype, h.comment, "
+        "h.time, h.version FROM config_history h JOIN (SELECT config_id, MAX(time) AS t FROM "
+        "config_history WHERE version = %s AND time <= %s GROUP BY config_id) m "
+        "ON h.config_id = m.config_id AND h.time = m.t WHERE h.version = %s",
+        (version, t, version)).fetchall()
+    last = {}
+    for r in rows:
+        if _text(r[9]) != version:  # MySQL compares names without regard to case
+            continue
+        cid = int(r[1])
+        if cid == 0:
+            continue
+        if cid not in last or r[0] > last[cid][0]:
+            last[cid] = r
+    return [(int(r[1]), int(r[2] or 0), _text(r[3]), _text(r[5]), _text(r[6]) or "string",
+             _text(r[7]), float(r[8])) for r in last.values() if _text(r[4]) in SET_ANY]
+
+
+def tree_at(db, version, t):
+    """A VersionCache of `version` as it was at `t` (epoch seconds)."""
+    vc = _config_store.VersionCache(version)
+    vc.id = -1  # not a live version: never written
+    nodes = {}
+    newest = None
+    for cid, parent, name, text, datatype, comment, when in state_rows(db, version, t):
+        lm = datetime.datetime.fromtimestamp(when)
+        node = _config_store.Node(cid, parent, name, text, datatype, comment, lm)
+        node.modified = when
+        nodes[cid] = node
+        if newest is None or lm > newest:
+            newest = lm
+    vc.nodes = nodes
+    vc.max_lm = newest
+    vc._rebuild()
+    vc.from_copy = None
+    return vc
+
+
+def leaves(vc, root=""):
+    """{path: node} of `vc` at and under `root` (folders included)."""
+    root = root or ""
+    return dict((p, n) for p, n in vc.paths.items()
+                if not root or p == root or p.startswith(root + "."))
+
+
+def diff(before, after):
+    """(added, removed, changed) between two {path: node} maps: sorted lists of paths
+    (changed: value, datatype or comment differ)."""
+    added = sorted(p for p in after if p not in before)
+    removed = sorted(p for p in before if p not in after)
+    changed = sorted(p for p in after if p in before and (
+        (before[p].text, before[p].datatype, before[p].comment) !=
+        (after[p].text, after[p].datatype, after[p].comment)))
+    return added, removed, changed
+
+
+def changes(db, version, root="", since=None):
+    """History rows of `version` at and under path `root`, oldest first: dicts with time,
+    op, path, value/datatype/comment after and old_* before, user, host, program."""
+    sql = ("SELECT time, op, path, value, datatype, comment, old_value, old_datatype, "
+           "old_comment, user, host, program, version, id FROM config_history "
+           "WHERE version = %s AND config_id <> 0")
+    params = [version]
+    if since is not None:
+        sql += " AND time >= %s"
+        params.append(since)
+    if root:
+        sql += " AND (path = %s OR path LIKE %s ESCAPE '|')"
+        params += [root, _like_prefix(root)]
+    sql += " ORDER BY time, id"
+    out = []
+    for r in db._execute(sql, params).fetchall():
+        path = _text(r[2]) or ""
+        if _text(r[12]) != version or (root and not (path == root or path.startswith(root + "."))):
+            continue  # the database narrows without regard to case; we decide exactly
+        out.append({"time": float(r[0]), "op": _text(r[1]), "path": path,
+                    "value": _text(r[3]), "datatype": _text(r[4]), "comment": _text(r[5]),
+                    "old_value": _text(r[6]), "old_datatype": _text(r[7]),
+                    "old_comment": _text(r[8]), "user": _text(r[9]), "host": _text(r[10]),
+                    "program": _text(r[11])})
+    return out
+
+
+def _like_prefix(path):
+    return path.replace("|", "||").replace("%", "|%").replace("_", "|_") + ".%"
+
+
+def prune(db, before):
+    """Forget history before `before`, keeping what rebuilds the tree at `before` (the
+    last row of each config row before it, unless a removal); returns rows deleted."""
+    deleted = 0
+    with db._transaction():
+        keep = set(int(r[0]) for r in db._execute(
+            "SELECT h.id FROM config_history h JOIN (SELECT config_id, MAX(time) AS t FROM "
+            "config_history WHERE time < %s AND config_id <> 0 GROUP BY config_id) m ON "
+            "h.config_id = m.config_id AND h.time = m.t WHERE h.op IN ('baseline', 'add', "
+            "'set', 'copy')", (before,)).fetchall())
+        ids = [int(r[0]) for r in db._execute("SELECT id FROM config_history WHERE time < %s",
+                                               (before,)).fetchall()]
+        ids = [i for i in ids if i not in keep]
+        for i in range(0, len(ids), H.BATCH):
+            chunk = ids[i:i + H.BATCH]
+            deleted += db._execute("DELETE FROM config_history WHERE id IN (%s)"
+                                   % ",".join(["%s"] * len(chunk)), chunk).rowcount
+        db._execute("DELETE FROM config_history WHERE config_id = 0 AND op = 'begin'")
+        db._insert_many(H.TABLE, H._COLUMNS, [
+            (before, "", 0, None, None, None, "begin", None, None, None, None, None, None)
+            + H.who() + ("begin",)])
+    return deleted
+
+
+class PastStore(object):
+    """A read-only stand-in for the config Store: versions as they were at `t`."""
+
+    def __init__(self, store, t):
+        self.db = store.db
+        self.at = t
+        self.note = check_time(self.db, t)
+        self.versions = {}
+
+    def version(self, name, create=True):
+        vc = self.versions.get(name)
+        if vc is None:
+            vc = self.versions[name] = tree_at(self.db, name, self.at)
+        return vc
+
+    def version_exists(self, name):
+        return bool(self.version(name).nodes)
+
+    def _refuse(self, *args, **kwargs):
+        raise ReadOnlyConfig("this is the configuration as it was at %s: it cannot be changed"
+                             % time.ctime(self.at))
+
+    set = add = set_comment = remove = put_many = _refuse
+    add_version = delete_version = copy_version = _refuse
+
+    def add_callback(self, *args):
+        return 0  # the past does not change: the callback is never called
+
+    def del_callback(self, cid):
+        return False
+
+    def list_versions(self):
+        rows = self.db._execute("SELECT DISTINCT version FROM config_history WHERE "
+                                "config_id <> 0 AND time <= %s", (self.at,)).fetchall()
+        out = []
+        for (name,) in rows:
+            vc = self.version(_text(name))
+            if vc.nodes:
+                out.append((vc.name, "", time.ctime(_config_store.epoch(vc.max_lm))))
+        return sorted(out)
+
+
+def epoch_of(at):
+    """Epoch seconds of `at`: a number, or time text (``parse_time``'s forms)."""
+    if isinstance(at, (int, float)) and not isinstance(at, bool):
+        return float(at)
+    from ._timeparse import parse_time
+    return parse_time(to_text(at))
