@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 import datetime
 import getpass
+import hashlib
 import os
 import socket
 import sys
@@ -86,6 +87,8 @@ _SQLITE_TABLE = [
 # (it records its writes itself, with the user, host and program the database cannot see).
 _PATH_OF = ("CONCAT_WS('.', (SELECT h.path FROM config_history h WHERE h.config_id = %s.parent "
             "AND h.config_id <> 0 LIMIT 1), %s.name)")
+_KEY = ("CONCAT('m:', NEW.last_modified, ':', LEFT(MD5(CONCAT(COALESCE(NEW.value, ''), '|', "
+        "COALESCE(NEW.datatype, ''), '|', COALESCE(NEW.comment, ''))), 12))")
 _WHO = "SUBSTRING_INDEX(USER(), '@', 1), SUBSTRING_INDEX(USER(), '@', -1), 'SQL'"
 _TRIGGERS = {
     "cc_history_insert": """CREATE TRIGGER cc_history_insert AFTER INSERT ON config
@@ -93,16 +96,16 @@ _TRIGGERS = {
         INSERT IGNORE INTO config_history (%s) VALUES (UNIX_TIMESTAMP(NOW(6)),
           (SELECT v.name FROM config_version v WHERE v.id = NEW.version), NEW.id, NEW.parent,
           %s, NEW.name, 'add', NEW.value, NEW.datatype, NEW.comment, NULL, NULL, NULL, %s,
-          CONCAT('m:', NEW.last_modified));
-        END IF; END""" % (", ".join(_COLUMNS), _PATH_OF % ("NEW", "NEW"), _WHO),
+          %s);
+        END IF; END""" % (", ".join(_COLUMNS), _PATH_OF % ("NEW", "NEW"), _WHO, _KEY),
     "cc_history_update": """CREATE TRIGGER cc_history_update AFTER UPDATE ON config
         FOR EACH ROW BEGIN IF @cc_writer IS NULL AND NOT (BINARY NEW.value <=> BINARY OLD.value
           AND NEW.datatype <=> OLD.datatype AND BINARY NEW.comment <=> BINARY OLD.comment) THEN
         INSERT IGNORE INTO config_history (%s) VALUES (UNIX_TIMESTAMP(NOW(6)),
           (SELECT v.name FROM config_version v WHERE v.id = NEW.version), NEW.id, NEW.parent,
           %s, NEW.name, 'set', NEW.value, NEW.datatype, NEW.comment, OLD.value, OLD.datatype,
-          OLD.comment, %s, CONCAT('m:', NEW.last_modified));
-        END IF; END""" % (", ".join(_COLUMNS), _PATH_OF % ("NEW", "NEW"), _WHO),
+          OLD.comment, %s, %s);
+        END IF; END""" % (", ".join(_COLUMNS), _PATH_OF % ("NEW", "NEW"), _WHO, _KEY),
     "cc_history_delete": """CREATE TRIGGER cc_history_delete AFTER DELETE ON config
         FOR EACH ROW BEGIN IF @cc_writer IS NULL THEN
         INSERT IGNORE INTO config_history (%s) VALUES (UNIX_TIMESTAMP(NOW(6)),
@@ -123,11 +126,15 @@ def who():
     return to_text(user), to_text(socket.gethostname()), to_text(program or "python")
 
 
-def key_of(last_modified):
-    """The dedup key of a change: the text of the row's last_modified, as MySQL shows it."""
+def key_of(last_modified, value, datatype, comment):
+    """The dedup key of a change: the row's last_modified as MySQL shows it, and a digest
+    of what it holds (the triggers compute the same)."""
     if isinstance(last_modified, datetime.datetime):
-        return "m:" + last_modified.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return "m:%s" % to_text(last_modified)
+        when = last_modified.strftime("%Y-%m-%d %H:%M:%S.%f")
+    else:
+        when = to_text(last_modified)
+    held = u"%s|%s|%s" % (_text(value) or u"", _text(datatype) or u"", _text(comment) or u"")
+    return "m:%s:%s" % (when, hashlib.md5(held.encode("utf-8")).hexdigest()[:12])
 
 
 def _text(v):
@@ -267,7 +274,7 @@ class Recorder(object):
                 continue  # a folder the write passed through
             out.append(self._row(now, vc.name, r, paths.get(cid), "add" if old is None else "set",
                                  None if old is None else (old.text, old.datatype, old.comment),
-                                 key_of(r[6])))
+                                 key_of(r[6], *new)))
         unknown = [i for i in deleted if i not in vc.nodes]
         found = self._known_paths(unknown)
         for cid in deleted:
@@ -303,7 +310,7 @@ class Recorder(object):
 
     def version_rows(self, vid):
         return self.db._execute("SELECT id, parent, name, value, datatype, comment, "
-                                "last_modified FROM config WHERE version = %s",
+                                "last_modified FROM config WHERE version = %s ORDER BY id",
                                 (vid,)).fetchall()
 
     def record_version(self, vid, version, op):
@@ -318,7 +325,7 @@ class Recorder(object):
         for r in rows:
             old = None if op == "copy" else (_text(r[3]), _text(r[4]) or "string", _text(r[5]))
             out.append(self._row(now, version, r, paths.get(r[0]), op, old,
-                                 "r" if op == "drop" else key_of(r[6])))
+                                 "r" if op == "drop" else key_of(r[6], *r[3:6])))
         self.db._insert_many(TABLE, _COLUMNS, out, prefix="INSERT IGNORE INTO")
 
     # -- what the poller sees (other programs' writes, where no trigger records them) ------
@@ -343,7 +350,8 @@ class Recorder(object):
                                                node.datatype, node.comment), path,
                                   "add" if old is None else "set",
                                   None if old is None else (old.text, old.datatype, old.comment),
-                                  key_of(node.last_modified), who))
+                                  key_of(node.last_modified, node.text, node.datatype,
+                                         node.comment), who))
         for old in gone:
             rows.append(self._row(now, vc.name, (old.id, old.parent, old.name),
                                   vc.path_of.get(old.id), "remove",
