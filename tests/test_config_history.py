@@ -305,6 +305,21 @@ def test_original_sql_update_is_recorded_by_the_trigger(backend):
                        "WHERE config_id <> 0 ORDER BY time, id")
     assert [tuple(r) for r in rows][-2:] == [("Cam.fps", "set", "35", "20", "SQL"),
                                              ("Cam.fps", "remove", None, "35", "SQL")]
+    # the trigger's key is the one a poller computes for the same change (recorded once)
+    from CryoCore.Core._config_history import key_of
+    key, = backend.sql("SELECT cc_key FROM config_history WHERE op = 'set' AND value = '35'")[0]
+    conn = mysql_connect(backend.settings["db_name"])
+    cur = conn.cursor()
+    cur.execute("SELECT last_modified FROM config WHERE name = 'Cam'")
+    lm = cur.fetchall()[0][0]
+    cur.execute("UPDATE config SET comment = 'c' WHERE name = 'Cam'")
+    cur.execute("SELECT last_modified, value, datatype, comment FROM config WHERE name = 'Cam'")
+    row = cur.fetchall()[0]
+    conn.close()
+    assert lm != row[0]
+    assert backend.sql("SELECT cc_key FROM config_history WHERE path = 'Cam' AND op = 'set'"
+                       )[0][0] == key_of(*row)
+    assert key.startswith("m:")
 
 
 def test_without_trigger_rights_the_pollers_record_once(backend):

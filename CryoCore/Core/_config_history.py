@@ -22,6 +22,7 @@ import os
 import socket
 import sys
 import time
+import uuid
 
 from . import InternalDB
 from ._compat import one_line, to_text
@@ -87,8 +88,10 @@ _SQLITE_TABLE = [
 # (it records its writes itself, with the user, host and program the database cannot see).
 _PATH_OF = ("CONCAT_WS('.', (SELECT h.path FROM config_history h WHERE h.config_id = %s.parent "
             "AND h.config_id <> 0 LIMIT 1), %s.name)")
-_KEY = ("CONCAT('m:', NEW.last_modified, ':', LEFT(MD5(CONCAT(COALESCE(NEW.value, ''), '|', "
-        "COALESCE(NEW.datatype, ''), '|', COALESCE(NEW.comment, ''))), 12))")
+_KEY = ("CONCAT('m:', NEW.last_modified, ':', LEFT(MD5(CONCAT_WS('|', "
+        "IF(NEW.value IS NULL, 'N', CONCAT('T', NEW.value)), "
+        "IF(NEW.datatype IS NULL, 'N', CONCAT('T', NEW.datatype)), "
+        "IF(NEW.comment IS NULL, 'N', CONCAT('T', NEW.comment)))), 12))")
 _WHO = "SUBSTRING_INDEX(USER(), '@', 1), SUBSTRING_INDEX(USER(), '@', -1), 'SQL'"
 _TRIGGERS = {
     "cc_history_insert": """CREATE TRIGGER cc_history_insert AFTER INSERT ON config
@@ -133,7 +136,7 @@ def key_of(last_modified, value, datatype, comment):
         when = last_modified.strftime("%Y-%m-%d %H:%M:%S.%f")
     else:
         when = to_text(last_modified)
-    held = u"%s|%s|%s" % (_text(value) or u"", _text(datatype) or u"", _text(comment) or u"")
+    held = u"|".join(u"N" if v is None else u"T" + _text(v) for v in (value, datatype, comment))
     return "m:%s:%s" % (when, hashlib.md5(held.encode("utf-8")).hexdigest()[:12])
 
 
@@ -246,6 +249,14 @@ class Recorder(object):
         return ((t, version, cid, parent, path, name, op) + new + old + tuple(who or self._who)
                 + (key,))
 
+    def _key(self, last_modified, value, datatype, comment):
+        """Our own change's key.  SQLite is shared by CryoCore programs only, which record
+        their writes themselves: a key of its own (its millisecond last_modified could make
+        two quick changes look alike)."""
+        if self.db.is_sqlite:
+            return "w:" + uuid.uuid4().hex
+        return key_of(last_modified, value, datatype, comment)
+
     def _begin_writer(self):
         if not self.db.is_sqlite:
             self.db._execute("SET @cc_writer = 1")  # our triggers leave our writes to us
@@ -274,7 +285,7 @@ class Recorder(object):
                 continue  # a folder the write passed through
             out.append(self._row(now, vc.name, r, paths.get(cid), "add" if old is None else "set",
                                  None if old is None else (old.text, old.datatype, old.comment),
-                                 key_of(r[6], *new)))
+                                 self._key(r[6], *new)))
         unknown = [i for i in deleted if i not in vc.nodes]
         found = self._known_paths(unknown)
         for cid in deleted:
@@ -325,7 +336,7 @@ class Recorder(object):
         for r in rows:
             old = None if op == "copy" else (_text(r[3]), _text(r[4]) or "string", _text(r[5]))
             out.append(self._row(now, version, r, paths.get(r[0]), op, old,
-                                 "r" if op == "drop" else key_of(r[6], *r[3:6])))
+                                 "r" if op == "drop" else self._key(r[6], *r[3:6])))
         self.db._insert_many(TABLE, _COLUMNS, out, prefix="INSERT IGNORE INTO")
 
     # -- what the poller sees (other programs' writes, where no trigger records them) ------
