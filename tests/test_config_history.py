@@ -361,3 +361,14 @@ def test_without_trigger_rights_the_pollers_record_once(backend):
         API.reset()
         cur.execute("DROP USER '%s'@'%%'" % user)
         admin.close()
+
+
+def test_configui_save_is_recorded(backend):
+    """A value saved in ConfigUI is a change in the history like any other."""
+    from CryoCore.Tools import _configui_state as S
+    from test_configui_state import goto, press
+    API.get_config()["Cam.fps"] = 30
+    state = S.UIState(API.get_config())
+    goto(state, "Cam.fps")
+    press(state, S.ENTER, S.CTRL_U, u"42", S.ENTER)
+    assert history(backend)[-1][1:6] == ("Cam.fps", "set", "42", "integer", "30")

@@ -89,8 +89,9 @@ def _v(node):
 
 
 # -- history ---------------------------------------------------------------------------
-def history_line(row):
-    """One change: time, who, path, old -> new."""
+def history_line(row, base=None):
+    """One change: time, who, path, old -> new (with `base`, the path relative to it,
+    none for `base` itself)."""
     who = "%s@%s %s" % (row["user"] or "?", row["host"] or "?", row["program"] or "?")
     old = (_hv(row["old_value"], row["old_datatype"]), row["old_datatype"], row["old_comment"])
     new = (_hv(row["value"], row["datatype"]), row["datatype"], row["comment"])
@@ -105,7 +106,11 @@ def history_line(row):
                              else "(removed with its version)")
     else:
         what = _change(old, new)
-    return "%s  %s  %s: %s" % (time.ctime(row["time"]), who, row["path"] or "?", what)
+    path = row["path"] or "?"
+    if base is not None:
+        path = path[len(base) + 1:] if path.startswith(base + ".") else (
+            "" if path == base else path)
+    return "%s  %s  %s%s" % (time.ctime(row["time"]), who, path + ": " if path else "", what)
 
 
 def _hv(text, datatype):
