@@ -15,7 +15,7 @@ else:
     REQUIRES = ["mysql-connector-python>=8.0.23", "argcomplete"]
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
-         "TailStatus": "ccstatus", "TailLog": "cclog"}
+         "TailStatus": "ccstatus", "TailLog": "cclog", "Snapshot": "ccsnapshot"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):
     target = "CryoCore.Tools.%s:console_main" % tool

@@ -325,7 +325,7 @@ def get_config(name=None, version="default", db_cfg=None, at=None):
     store = _store_for(db_cfg)
     if at is not None:
         from . import _config_past
-        past = _config_past.PastStore(store, _config_past.epoch_of(at))
+        past = _config_past.PastStore(store.db, _config_past.epoch_of(at))
         return NamedConfiguration(name, version, db_cfg, _store=past)
     key = (name or None, version or "default", store)
     with _lock:

@@ -178,10 +178,11 @@ def prune(db, before):
 
 
 class PastStore(object):
-    """A read-only stand-in for the config Store: versions as they were at `t`."""
+    """A read-only stand-in for the config Store: versions as they were at `t`, read
+    through `db` (a config Store's connection, or a viewer's that never creates)."""
 
-    def __init__(self, store, t):
-        self.db = store.db
+    def __init__(self, db, t):
+        self.db = db
         self.at = t
         self.note = check_time(self.db, t)
         self.versions = {}
