@@ -55,9 +55,11 @@ _MYSQL_TABLE = """CREATE TABLE IF NOT EXISTS config_history (
     program VARCHAR(255),
     cc_key VARCHAR(64) NOT NULL,
     UNIQUE KEY cc_once (config_id, cc_key),
-    INDEX cc_at (version, config_id, time),
-    INDEX cc_time (time)
+    INDEX cc_at (version, config_id, time)
 ) CHARACTER SET utf8mb4"""
+# cc_at serves the tree at T (last row per config_id up to T, then that row by all three
+# columns) and a version's changes.  No index on time alone: the planner would join the
+# rows back by time, and one transaction's rows (a baseline, an import) share one time.
 
 _SQLITE_TABLE = [
     """CREATE TABLE IF NOT EXISTS config_history (
@@ -81,7 +83,6 @@ _SQLITE_TABLE = [
         cc_key VARCHAR(64) NOT NULL,
         UNIQUE(config_id, cc_key))""",
     "CREATE INDEX IF NOT EXISTS config_history_at ON config_history(version, config_id, time)",
-    "CREATE INDEX IF NOT EXISTS config_history_time ON config_history(time)",
 ]
 
 # Triggers record what other programs change; CryoCore's own connections set @cc_writer
