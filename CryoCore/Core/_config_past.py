@@ -11,7 +11,7 @@ import datetime
 import time
 
 from . import _config_history as H
-from . import _config_store
+from . import _config_cache
 from ._compat import to_text
 from ._exceptions import ConfigException
 
@@ -86,13 +86,13 @@ def state_rows(db, version, t):
 
 def tree_at(db, version, t):
     """A VersionCache of `version` as it was at `t` (epoch seconds)."""
-    vc = _config_store.VersionCache(version)
+    vc = _config_cache.VersionCache(version)
     vc.id = -1  # not a live version: never written
     nodes = {}
     newest = None
     for cid, parent, name, text, datatype, comment, when in state_rows(db, version, t):
         lm = datetime.datetime.fromtimestamp(when)
-        node = _config_store.Node(cid, parent, name, text, datatype, comment, lm)
+        node = _config_cache.Node(cid, parent, name, text, datatype, comment, lm)
         node.modified = when
         nodes[cid] = node
         if newest is None or lm > newest:
@@ -216,7 +216,7 @@ class PastStore(object):
         for (name,) in rows:
             vc = self.version(_text(name))
             if vc.nodes:
-                out.append((vc.name, "", time.ctime(_config_store.epoch(vc.max_lm))))
+                out.append((vc.name, "", time.ctime(_config_cache.epoch(vc.max_lm))))
         return sorted(out)
 
 
