@@ -372,3 +372,21 @@ def test_configui_save_is_recorded(backend):
     goto(state, "Cam.fps")
     press(state, S.ENTER, S.CTRL_U, u"42", S.ENTER)
     assert history(backend)[-1][1:6] == ("Cam.fps", "set", "42", "integer", "30")
+
+
+@pytest.mark.smoke
+def test_at_takes_every_time_form(backend, capsys):
+    """--at takes ISO 8601 and relative text; get_config(at=...) takes text too."""
+    cfg = API.get_config()
+    cfg["p"] = 1
+    time.sleep(1.1)  # ISO text has whole seconds
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time()))
+    time.sleep(0.05)
+    cfg["p"] = 2
+    assert listing(capsys, "--at", iso) == ["p = 1"]
+    assert listing(capsys, "--at", "-0.01") == ["p = 2"]
+    assert API.get_config(at=iso)["p"] == 1 and API.get_config(at="0s")["p"] == 2
+    code, out, err = run(capsys, "list", "--at", "last tuesday")
+    assert code == 1 and err.startswith("Error: ") and "last tuesday" in err
+    with pytest.raises(ValueError):
+        API.get_config(at="last tuesday")

@@ -5,6 +5,8 @@
   ConfigTool.py get P | set P V | add P [V] | remove P | list [P] | versions
   ConfigTool.py delete version -v NAME | serialize [P] | deserialize [ROOT] [FILE|-]
   ConfigTool.py import FILE.xml | P=V (type-checked) | WORD (show P, else search)
+  ConfigTool.py history [P] [--since T] | list/get/serialize P --at T
+  ConfigTool.py diff [ROOT] --at T1 [--to T2] | restore [ROOT] --at T [--yes]
 """
 from __future__ import absolute_import, division, print_function
 
@@ -33,7 +35,9 @@ def build_parser():
         "ConfigTool.py", "Command-line access to the CryoCore configuration. Commands: "
         "get P, set P V, add P [V], remove P, list [P], versions, delete version -v NAME, "
         "serialize [P], deserialize [ROOT] [FILE|-], import FILE.xml; P=V sets with a type "
-        "check; any other word shows that parameter or searches for it.")
+        "check; any other word shows that parameter or searches for it. The config history: "
+        "history [P] [--since T], list/get/serialize --at T, diff [ROOT] --at T1 [--to T2], "
+        "restore [ROOT] --at T [--yes], history --prune-before T.")
     words = parser.add_argument("words", nargs="*", metavar="COMMAND|PATH|P=V",
                                 help="a command and its arguments, P=V, or a word to look up")
     words.completer = complete
