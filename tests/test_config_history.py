@@ -348,7 +348,13 @@ def test_without_trigger_rights_the_pollers_record_once(backend):
         lines = Lines(child)
         assert lines.wait_for(lambda ls: "ready" in ls, 20)
         raw = mysql_connect(db)
-        raw.cursor().execute("UPDATE config SET value='35' WHERE name='fps'")
+        cur2 = raw.cursor()
+        cur2.execute("UPDATE config SET value='35' WHERE name='fps'")
+        time.sleep(0.01)
+        cur2.execute("INSERT INTO config (version, parent, name, datatype) "
+                     "VALUES (1, 0, 'New', 'folder')")
+        cur2.execute("INSERT INTO config (version, parent, name, value, datatype) "
+                     "VALUES (1, %s, 'x', '5', 'integer')", (cur2.lastrowid,))
         raw.close()
         wait_exit(child, 20)
         time.sleep(0.5)  # this process polls too
@@ -356,7 +362,9 @@ def test_without_trigger_rights_the_pollers_record_once(backend):
                            "WHERE config_id <> 0 ORDER BY time, id")
         assert [tuple(r) for r in rows] == [("Cam", "add", None, None),
                                             ("Cam.fps", "add", "20", None),
-                                            ("Cam.fps", "set", "35", "20")]
+                                            ("Cam.fps", "set", "35", "20"),
+                                            ("New", "add", None, None),
+                                            ("New.x", "add", "5", None)]
     finally:
         API.reset()
         cur.execute("DROP USER '%s'@'%%'" % user)

@@ -188,20 +188,30 @@ class Recorder(object):
     # -- the table ------------------------------------------------------------
     def ensure(self):
         """Create the table (with a baseline of the current tree) and, on MySQL, the
-        triggers if the account may; idempotent."""
+        triggers if the account may; idempotent.  An account that may not create the
+        table works on without history (said once on stderr)."""
         from . import _schema
-        existed = _schema.has_table(self.db, TABLE)
-        if not existed:
-            if self.db.is_sqlite:
-                self.db._init_sqls(_SQLITE_TABLE)
-            else:
-                self.db._init_sqls([_MYSQL_TABLE])
-            self.baseline()
+        try:
+            existed = _schema.has_table(self.db, TABLE)
+            if not existed:
+                if self.db.is_sqlite:
+                    self.db._init_sqls(_SQLITE_TABLE)
+                else:
+                    self.db._init_sqls([_MYSQL_TABLE])
+                self.baseline()
+        except DatabaseError as e:
+            if is_connection_error(e):
+                raise
+            InternalDB.report("config history: cannot create %s (%s): config changes are not "
+                              "recorded" % (TABLE, one_line(e)))
+            return
         if not self.db.is_sqlite:
-            self.triggers = self._ensure_triggers()
+            self.triggers = self._ensure_triggers(say=not existed)
         self.ready = True
 
-    def _ensure_triggers(self):
+    def _ensure_triggers(self, say):
+        """Whether our triggers are on `config` (created if missing and allowed); `say`:
+        report a refusal on stderr (once per database: when the table is made)."""
         have = set(_text(r[0]) for r in self.db._execute(
             "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = "
             "DATABASE() AND event_object_table = 'config'").fetchall())
@@ -214,10 +224,11 @@ class Recorder(object):
                     raise
                 if getattr(e, "errno", None) == 1359:  # already exists: another process
                     continue
-                InternalDB.report(
-                    "config history: cannot create database triggers (%s): changes by other "
-                    "programs are recorded by a running CryoCore program's config poller"
-                    % one_line(e))
+                if say:
+                    InternalDB.report(
+                        "config history: cannot create database triggers (%s): changes by "
+                        "other programs are recorded by a running CryoCore program's config "
+                        "poller" % one_line(e))
                 return False
         return True
 
@@ -352,11 +363,12 @@ class Recorder(object):
         now = time.time()
         who = (u"?", u"?", u"other program (seen by %s on %s)" % (self._who[2], self._who[1]))
         rows = []
+        paths = _paths([(n.id, n.parent, n.name) for _, n in pairs], vc.path_of)
         for old, node in pairs:
             if old is not None and (old.text, old.datatype, old.comment) == (
                     node.text, node.datatype, node.comment):
                 continue
-            path = _join(vc.path_of.get(node.parent, "") if node.parent else "", node.name)
+            path = paths.get(node.id)
             t = node.modified if node.modified is not None else now
             rows.append(self._row(t, vc.name, (node.id, node.parent, node.name, node.text,
                                                node.datatype, node.comment), path,
@@ -371,6 +383,3 @@ class Recorder(object):
         if rows:
             self.db._insert_many(TABLE, _COLUMNS, rows, prefix="INSERT IGNORE INTO")
 
-
-def _join(base, name):
-    return base + "." + name if base else name
