@@ -113,8 +113,9 @@ def main():
         if backend.kind == "mysql":
             conn = backend.raw_connection()
             cur = conn.cursor()
-            cur.execute("EXPLAIN SELECT config_id, MAX(time) FROM config_history WHERE version = "
-                        "'default' AND time <= %s GROUP BY config_id", (time.time() - DAY,))
+            cur.execute("EXPLAIN SELECT version, config_id, MAX(time) FROM config_history WHERE "
+                        "version >= 'default' AND version <= 'default' AND time <= %s "
+                        "GROUP BY version, config_id", (time.time() - DAY,))
             print("plan:", [(r[2], r[3], r[5], r[-1]) for r in cur.fetchall()])
             conn.close()
         base = timed(["list", "Module000"]) and timed(["list"])

@@ -65,26 +65,32 @@ def check_time(db, t):
 
 def state_rows(db, version, t):
     """[(config_id, parent, name, value, datatype, comment, time)] of `version` at `t`."""
-    # The version as a range, not `=`: MariaDB then reads one index entry per config row
-    # (a loose index scan of cc_at) instead of every change of the version.
-    rows = db._execute(
-        "SELECT h.id, h.config_id, h.parent, h.name, h.op, h.value, h.datatype, h.comment, "
-        "h.time, h.version FROM config_history h JOIN (SELECT version, config_id, MAX(time) "
-        "AS t FROM config_history WHERE version >= %s AND version <= %s AND time <= %s "
-        "GROUP BY version, config_id) m ON h.version = m.version AND "
-        "h.config_id = m.config_id AND h.time = m.t",
+    # Two plain steps, so no planner statistics can turn them into a nested scan: the
+    # time of each config row's last change by t (the version as a range, so MariaDB reads
+    # one cc_at entry per config row: a loose index scan), then those rows by all three
+    # cc_at columns.
+    last = db._execute(
+        "SELECT version, config_id, MAX(time) FROM config_history WHERE version >= %s AND "
+        "version <= %s AND time <= %s GROUP BY version, config_id",
         (version, version, t)).fetchall()
-    last = {}
-    for r in rows:
-        if _text(r[9]) != version:  # MySQL compares names without regard to case
-            continue
-        cid = int(r[1])
-        if cid == 0:
-            continue
-        if cid not in last or r[0] > last[cid][0]:
-            last[cid] = r
+    keys = [(int(r[1]), r[2]) for r in last if _text(r[0]) == version and int(r[1]) != 0]
+    best = {}
+    for i in range(0, len(keys), H.BATCH):
+        chunk = keys[i:i + H.BATCH]
+        params = [version]
+        for cid, when in chunk:
+            params += [cid, when]
+        for r in db._execute(
+                "SELECT id, config_id, parent, name, op, value, datatype, comment, time, version "
+                "FROM config_history WHERE version = %%s AND (config_id, time) IN (%s)"
+                % ",".join(["(%s, %s)"] * len(chunk)), params).fetchall():
+            if _text(r[9]) != version:  # MySQL compares names without regard to case
+                continue
+            cid = int(r[1])
+            if cid not in best or r[0] > best[cid][0]:
+                best[cid] = r
     return [(int(r[1]), int(r[2] or 0), _text(r[3]), _text(r[5]), _text(r[6]) or "string",
-             _text(r[7]), float(r[8])) for r in last.values() if _text(r[4]) in SET_ANY]
+             _text(r[7]), float(r[8])) for r in best.values() if _text(r[4]) in SET_ANY]
 
 
 def tree_at(db, version, t):
