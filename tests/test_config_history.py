@@ -392,6 +392,7 @@ def test_at_takes_every_time_form(backend, capsys):
     time.sleep(0.05)
     cfg["p"] = 2
     assert listing(capsys, "--at", iso) == ["p = 1"]
+    time.sleep(0.05)  # "-0.01" is 10 ms ago: after the change
     assert listing(capsys, "--at", "-0.01") == ["p = 2"]
     assert API.get_config(at=iso)["p"] == 1 and API.get_config(at="0s")["p"] == 2
     code, out, err = run(capsys, "list", "--at", "last tuesday")
