@@ -74,24 +74,24 @@ def state_rows(db, version, t):
         "SELECT version, config_id, MAX(time) FROM config_history%s WHERE version >= %%s AND "
         "version <= %%s AND time <= %%s GROUP BY version, config_id" % force,
         (version, version, t)).fetchall()
+    # config ids are unique across versions: the exact version is checked here, once
     keys = [(int(r[1]), r[2]) for r in last if _text(r[0]) == version and int(r[1]) != 0]
+    times = dict(keys)
     best = {}
     for i in range(0, len(keys), H.BATCH):
         chunk = keys[i:i + H.BATCH]
         params = [version]
-        for cid, when in chunk:
-            params += [cid, when]
+        for cid, at in chunk:
+            params += [cid, at]
         for r in db._execute(
-                "SELECT id, config_id, parent, name, op, value, datatype, comment, time, version "
+                "SELECT id, config_id, parent, name, op, value, datatype, comment "
                 "FROM config_history%s WHERE version = %%s AND (config_id, time) IN (%s)"
                 % (force, ",".join(["(%s, %s)"] * len(chunk))), params).fetchall():
-            if _text(r[9]) != version:  # MySQL compares names without regard to case
-                continue
             cid = int(r[1])
             if cid not in best or r[0] > best[cid][0]:
                 best[cid] = r
-    return [(int(r[1]), int(r[2] or 0), _text(r[3]), _text(r[5]), _text(r[6]) or "string",
-             _text(r[7]), float(r[8])) for r in best.values() if _text(r[4]) in SET_ANY]
+    return [(cid, int(r[2] or 0), _text(r[3]), _text(r[5]), _text(r[6]) or "string",
+             _text(r[7]), float(times[cid])) for cid, r in best.items() if _text(r[4]) in SET_ANY]
 
 
 def tree_at(db, version, t):
