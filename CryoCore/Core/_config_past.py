@@ -101,14 +101,13 @@ def tree_at(db, version, t):
     nodes = {}
     newest = None
     for cid, parent, name, text, datatype, comment, when in state_rows(db, version, t):
-        lm = datetime.datetime.fromtimestamp(when)
-        node = _config_cache.Node(cid, parent, name, text, datatype, comment, lm)
-        node.modified = when
+        node = _config_cache.Node(cid, parent, name, text, datatype, comment, None)
+        node.modified = when  # epoch seconds, as readers use it (no datetime per row)
         nodes[cid] = node
-        if newest is None or lm > newest:
-            newest = lm
+        if newest is None or when > newest:
+            newest = when
     vc.nodes = nodes
-    vc.max_lm = newest
+    vc.max_lm = None if newest is None else datetime.datetime.fromtimestamp(newest)
     vc._rebuild()
     vc.from_copy = None
     return vc
