@@ -10,7 +10,6 @@ import time
 import pytest
 
 from CryoCore import API
-from CryoCore.Core import _config_past
 from CryoCore.Core._exceptions import ConfigException
 from CryoCore.Tools import ConfigTool, _common
 from conftest import Lines, mysql_connect, wait_exit
@@ -99,8 +98,8 @@ def test_baseline_when_table_created_on_existing_tree(backend, capsys):
     t0 = time.time() - 1
     API.get_config()["x.z"] = 6
     rows = history(backend)
-    assert [(r[1], r[2], r[3]) for r in rows] == [("x", "baseline", None), ("x.y", "baseline", "5"),
-                                                  ("x.z", "add", "6")]
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("x", "baseline", None), ("x.y", "baseline", "5"), ("x.z", "add", "6")]
     code, out, err = run(capsys, "list", "--at", "%f" % t0)
     assert code == 1 and err.startswith("Error: no history before ")
 
@@ -151,7 +150,8 @@ def test_get_and_serialize_at(backend, capsys):
     assert lines[4] == "comment: m/s"
     code, out, err = run(capsys, "serialize", "A", "--at", repr(t))
     data = json.loads(out)
-    assert data["A"]["children"][0]["value"] == 1.5 and data["A"]["children"][0]["comment"] == "m/s"
+    speed = data["A"]["children"][0]
+    assert speed["value"] == 1.5 and speed["comment"] == "m/s"
 
 
 @pytest.mark.smoke
@@ -224,7 +224,8 @@ def test_prune_keeps_the_tree_at_t(backend, capsys):
     assert code == 1 and "--yes" in err
     code, out, err = run(capsys, "history", "--prune-before", repr(t), "--yes")
     assert code == 0, err
-    assert [(r[1], r[2], r[3]) for r in history(backend)] == [("a", "set", "4"), ("a", "set", "99")]
+    assert [(r[1], r[2], r[3]) for r in history(backend)] == [("a", "set", "4"),
+                                                             ("a", "set", "99")]
     assert listing(capsys, "--at", repr(t + 0.001)) == ["a = 4"]
     code, out, err = run(capsys, "list", "--at", repr(t - 1))
     assert code == 1 and err.startswith("Error: no history before ")

@@ -30,7 +30,6 @@ from ._exceptions import DatabaseError, is_connection_error
 
 TABLE = "config_history"
 BATCH = 500   # ids per IN (...) list
-PRESENT = ("baseline", "add", "set", "copy")   # ops after which the row exists
 _COLUMNS = ("time", "version", "config_id", "parent", "path", "name", "op", "value", "datatype",
             "comment", "old_value", "old_datatype", "old_comment", "user", "host", "program",
             "cc_key")

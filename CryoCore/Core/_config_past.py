@@ -113,24 +113,6 @@ def tree_at(db, version, t):
     return vc
 
 
-def leaves(vc, root=""):
-    """{path: node} of `vc` at and under `root` (folders included)."""
-    root = root or ""
-    return dict((p, n) for p, n in vc.paths.items()
-                if not root or p == root or p.startswith(root + "."))
-
-
-def diff(before, after):
-    """(added, removed, changed) between two {path: node} maps: sorted lists of paths
-    (changed: value, datatype or comment differ)."""
-    added = sorted(p for p in after if p not in before)
-    removed = sorted(p for p in before if p not in after)
-    changed = sorted(p for p in after if p in before and (
-        (before[p].text, before[p].datatype, before[p].comment) !=
-        (after[p].text, after[p].datatype, after[p].comment)))
-    return added, removed, changed
-
-
 def changes(db, version, root="", since=None):
     """History rows of `version` at and under path `root`, oldest first: dicts with time,
     op, path, value/datatype/comment after and old_* before, user, host, program."""
