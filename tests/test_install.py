@@ -6,6 +6,7 @@ One install per run (about 15 s), shared by every test of this module.
 """
 from __future__ import absolute_import, division, print_function
 
+import json
 import logging
 import os
 import sqlite3
@@ -21,7 +22,7 @@ from _pty_term import Term
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui", "TailStatus": "ccstatus",
          "TailLog": "cclog", "StatusExport": "ccexport", "StatusPlot": "ccplot",
-         "DbSync": "ccsync"}
+         "DbSync": "ccsync", "Snapshot": "ccsnapshot"}
 # (tool, how it is started): the installed original-style name, the short name, python -m
 NAMES = sorted([(t, t + ".py") for t in TOOLS] + [(t, s) for t, s in TOOLS.items()] +
                [(t, "-m") for t in TOOLS])
@@ -132,6 +133,18 @@ def test_installed_name_runs_a_real_command(installed, tool, name):
     elif tool == "DbSync":  # the demo's status rows to a fresh ground MariaDB database
         _sync_to_ground(installed, tool, name)
         return
+    elif tool == "Snapshot":  # now: the last value of every status parameter
+        code, out, err = installed.run(tool, name, "--format", "json")
+        assert code == 0, err
+        last = {}
+        for channel, param, value in installed.sql(
+                "SELECT c.name, p.name, s.value FROM status s JOIN status_parameter p "
+                "ON s.paramid = p.paramid JOIN status_channel c ON s.chanid = c.chanid "
+                "ORDER BY s.timestamp, s.id"):
+            last[(channel, param)] = value
+        shown = json.loads(out)["status"]
+        assert sorted((s["channel"], s["name"], s["value"]) for s in shown) == \
+            sorted((c, p, v) for (c, p), v in last.items())
     elif tool == "StatusPlot":  # install.sh installs no extra: the one-line hint
         code, out, err = installed.run(tool, name, "Camera:temperature", "-o", "t.png")
         assert code == 1 and out == "" and err.count("\n") == 1, err

@@ -13,8 +13,9 @@ from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
-         "DbSync")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsync")
+         "DbSync", "Snapshot")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsync",
+         "ccsnapshot")
 
 
 @pytest.mark.smoke
