@@ -12,7 +12,7 @@ import threading
 from . import InternalDB, _runtime
 from ._compat import PY2, text_type, to_text
 from ._exceptions import DatabaseError
-from ._status_ids import STATUS2D_COLUMNS, STATUS_COLUMNS, _Ids  # noqa: F401
+from ._status_ids import STATUS2D_COLUMNS, STATUS_COLUMNS, _Ids, status2d_row, status_row
 from ._writer import Sink
 
 _FOREIGN_KEY_FAILED = 1452  # MySQL: "Cannot add or update a child row"
@@ -70,7 +70,7 @@ class StatusSink(_IdSink):
             text = value if type(value) is text_type else _text(value)
             if not PY2 and not text.isascii():
                 text = _storable(text)
-            rows.append((ts, ids[0], ids[1], text, expires))
+            rows.append(status_row(ts, ids, text, expires))
         return rows
 
 
@@ -85,7 +85,7 @@ class Status2DSink(_IdSink):
         rows = []
         for key, size, ts, x, y, value, expires in items:
             ids = self.ids.param2d(key, size[0], size[1])
-            rows.append((ts, ids[0], ids[1], x, y, value, expires))
+            rows.append(status2d_row(ts, ids, x, y, value, expires))
         return rows
 
 

@@ -64,10 +64,7 @@ def _db_cfg(args):
 
 
 def _emit(line=""):
-    line = _common.terminal_safe(to_text(line))  # no escape sequences from values on a tty
-    if PY2:  # pragma: no cover - 2.7 pipes want bytes
-        line = line.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
-    sys.stdout.write(line + ("\n" if not PY2 else b"\n"))
+    _common.write(to_text(line) + u"\n")
 
 
 def _is_terminal():

@@ -150,10 +150,7 @@ class _Reports(object):
 
     def replay(self):
         for line in self.lines:
-            line += u"\n"
-            if PY2:  # 2.7's stderr takes bytes
-                line = line.encode(getattr(self.real, "encoding", None) or "utf-8", "replace")
-            self.real.write(line)
+            _common.write(line + u"\n", self.real)
 
 
 # -- the curses loop -------------------------------------------------------------------

@@ -20,7 +20,7 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
-from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._compat import to_text  # noqa: E402
 from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
@@ -327,17 +327,7 @@ def format_row(row):
 
 
 def _write(text, stream=None):
-    stream = stream or sys.stdout
-    text = _common.terminal_safe(text, stream)  # no escape sequences from the data on a tty
-    if PY2 and not getattr(stream, "encoding", None):
-        stream.write(text.encode("utf-8"))
-    else:
-        try:
-            stream.write(text)
-        except UnicodeEncodeError:  # a terminal that cannot show some characters
-            encoding = getattr(stream, "encoding", None) or "ascii"
-            stream.write(text.encode(encoding, "replace").decode(encoding))
-    stream.flush()
+    _common.write(text, stream)
 
 
 # -- completion ---------------------------------------------------------------

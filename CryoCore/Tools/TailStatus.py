@@ -9,7 +9,6 @@ a row is shown when it matches any of them.
 """
 from __future__ import absolute_import, division, print_function
 
-import io
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ import time
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailStatus.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._compat import to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 
 DEFAULT_ROWS = 200
@@ -157,12 +156,7 @@ def _by_time(rows):
 
 
 def _write(lines, out):
-    for line in lines:
-        line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
-        if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
-            line = line.encode("utf-8")
-        out.write(line)
-    out.flush()
+    _common.write(u"".join(to_text(line) + u"\n" for line in lines), out)
 
 
 def _last(db, table, conds, params, upto, n, match):

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 import argparse
 import errno
+import io
 import os
 import re
 import sys
@@ -119,6 +120,27 @@ def terminal_safe(text, stream=None):
     return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
 
 
+def write(text, stream=None):
+    """Write `text` to `stream` (default stdout) and flush: the one way tools print.
+
+    On a terminal, control characters from the data become visible escapes
+    (terminal_safe); characters the stream's encoding cannot hold become
+    backslash escapes instead of an error; 2.7 files that take bytes get UTF-8.
+    """
+    stream = stream or sys.stdout
+    text = terminal_safe(to_text(text), stream)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if PY2 and not isinstance(stream, io.TextIOBase):  # pragma: no cover - 2.7 byte files
+        stream.write(text.encode(encoding, "backslashreplace" if encoding.lower() != "utf-8"
+                                 else "replace"))
+    else:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a terminal or pipe that cannot show some characters
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    stream.flush()
+
+
 def stored_form(text):
     """Filter text in the form the services store it: lone surrogates (undecodable argv
     bytes) become visible backslash escapes, so a filter matches the rows they are in."""
@@ -182,14 +204,7 @@ def run(main, argv=None):
 
 def _error(e):
     message = " ".join(_text_of(e).split()) or e.__class__.__name__
-    line = u"Error: %s\n" % message
-    if PY2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
-        line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
-    try:
-        sys.stderr.write(line)
-    except UnicodeEncodeError:  # e.g. non-UTF-8 argv bytes (surrogates) echoed in the message
-        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-        sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
+    write(u"Error: %s\n" % message, sys.stderr)
     return 1
 
 
