@@ -13,7 +13,7 @@ from CryoCore.Core.Status import NoSuchElementException
 
 
 def flush():
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
 
 
 def ensure_tables(backend):

@@ -76,8 +76,7 @@ def test_follow_shows_a_new_row_within_one_second(backend):
                 sys.stdin.readline()
                 s["x"] = i
                 API.get_status("Fast")  # same holder
-                from CryoCore.Core import _runtime
-                _runtime.writer().flush(10)
+                API.flush(10)
                 print(time.time())
                 sys.stdout.flush()
             """)

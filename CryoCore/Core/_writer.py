@@ -44,11 +44,13 @@ LOSS_REPORT_INTERVAL = 5.0
 
 
 class _Marker(object):
-    """Put in the queue by flush(); set once everything before it is stored."""
-    __slots__ = ("event",)
+    """Put in the queue by flush(); set once everything before it is stored (`stored`
+    True), or when the writer stops with rows left in the spool (`stored` False)."""
+    __slots__ = ("event", "stored")
 
     def __init__(self):
         self.event = threading.Event()
+        self.stored = False
 
 
 def new_producer_id():
@@ -100,7 +102,7 @@ class BackgroundWriter(object):
     """
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES, interval=DEFAULT_INTERVAL,
-                 name="CryoCore-writer", clock=time.time, spool_dir=None,
+                 name="CryoCore-writer", spool_dir=None,
                  spool_max_bytes=DEFAULT_SPOOL_MAX_BYTES, retry_max=MAX_BACKOFF,
                  health_reporter=None):
         self.max_bytes = max_bytes
@@ -112,7 +114,6 @@ class BackgroundWriter(object):
         #: callable(stats) run in the store thread after the database took rows again
         self.health_reporter = health_reporter
         self.producer = new_producer_id()
-        self._clock = clock
         self._tick_seconds = max(0.01, interval / 2.5)  # two ticks + work < interval
         self._queue = collections.deque()
         self._wake = threading.Event()   # wakes the writer thread
@@ -184,7 +185,8 @@ class BackgroundWriter(object):
     def flush(self, timeout=None):
         """Wait until everything handed over before this call is stored.
 
-        Returns False if `timeout` passed first (e.g. the database is down).
+        Returns False if `timeout` passed first (e.g. the database is down), or if
+        the writer stopped meanwhile and left rows in the spool.
         """
         if self._thread is None and not self._queue:
             return True
@@ -193,7 +195,7 @@ class BackgroundWriter(object):
         if self._thread is None:
             self._start()
         self._wake.set()
-        return marker.event.wait(timeout)
+        return marker.event.wait(timeout) and marker.stored
 
     def start_replay(self):
         """Start the threads now if spools of dead processes wait in the spool directory."""
@@ -386,6 +388,7 @@ class BackgroundWriter(object):
         keep = []
         for marker, target in self._markers:
             if low is None or target < low:
+                marker.stored = True
                 marker.event.set()
             else:
                 keep.append((marker, target))
