@@ -162,7 +162,7 @@ def test_completion_of_channels_and_channel_names(backend):
     API.get_status("UnitTest").new2d("grid", (1, 1)).set_value((0, 0), 1)
     API.get_status("Other")["z"] = 1
     assert API.flush(30)
-    args = TailStatus._parser().parse_args([])
+    args = TailStatus.build_parser().parse_args([])
     assert TailStatus._complete_channels("U", args) == ["UnitTest"]
     assert TailStatus._complete_filters("", args) == ["Other:", "UnitTest:"]
     assert TailStatus._complete_filters("UnitTest:r", args) == ["UnitTest:runner4",

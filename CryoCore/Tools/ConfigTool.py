@@ -327,10 +327,7 @@ def _warn_completion(e):
         sys.stderr.write("ConfigTool completion: %s\n" % e)
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

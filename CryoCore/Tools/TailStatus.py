@@ -33,7 +33,7 @@ _SELECT = {
 }
 
 
-def _parser():
+def build_parser():
     parser = _common.make_parser("TailStatus.py", "View and follow status values.")
     parser.add_argument("filters", nargs="*", metavar="FILTER",
                         help="channel:name (exact) or a word found anywhere in the row"
@@ -187,37 +187,17 @@ def _show(db, args, since, out, use_colour, stop=None):
     return 0
 
 
-def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval=0.25):
+def _follow(db, conds, params, tops, match, out, use_colour, stop=None):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
     LOOKBACK ids below the start, so a row whose transaction was still open
     then (an id below the highest committed one) is shown when it commits.
     """
-    from CryoCore.Core._exceptions import DatabaseError, is_connection_error
-    followers, lost = None, False
-    while stop is None or not stop():
-        rows = []
-        try:
-            if followers is None:
-                followers = _followers(db, conds, params, tops)
-            for f in followers:
-                rows.extend(r for r in f.poll() if match(r))
-        except DatabaseError as e:
-            if not is_connection_error(e):
-                raise
-            if not lost:  # say it once; keep following when the server is back
-                sys.stderr.write("TailStatus: %s; retrying\n" % e)
-                lost = True
-            time.sleep(1.0)
-            continue
-        if lost:
-            sys.stderr.write("TailStatus: reconnected\n")
-            lost = False
-        if rows:
-            _write([_format(r, use_colour) for r in _by_time(rows)], out)
-        else:
-            time.sleep(interval)
+    from CryoCore.Tools._follow import follow
+    follow(lambda: _followers(db, conds, params, tops), match,
+           lambda rows: _write([_format(r, use_colour) for r in _by_time(rows)], out),
+           "TailStatus", stop)
 
 
 def _followers(db, conds, params, tops):
@@ -239,12 +219,7 @@ def _channels(db):
 
 
 def _clear_all(db, args, out):
-    if not args.yes:
-        sys.stderr.write("Delete every status value in %s? [y/N] " % db.describe())
-        sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
-            raise _common.ToolError("nothing deleted")
+    _common.confirm("Delete every status value in %s?" % db.describe(), args.yes)
     # DELETE, not TRUNCATE: MariaDB enforces the original's REFERENCES.  Channels and
     # parameters stay: running programs keep their cached ids.
     n = db._execute("DELETE FROM status").rowcount
@@ -255,7 +230,7 @@ def _clear_all(db, args, out):
 
 def main(argv=None, out=None, stop=None):
     """TailStatus entry point; returns the exit status."""
-    parser = _parser()
+    parser = build_parser()
     _common.autocomplete(parser)
     args = parser.parse_args(argv)
     out = out or sys.stdout
@@ -299,10 +274,7 @@ def _complete_filters(prefix, parsed_args, **kwargs):
         return []
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

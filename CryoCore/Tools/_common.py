@@ -141,6 +141,29 @@ def write(text, stream=None):
     stream.flush()
 
 
+def confirm(question, yes=False):
+    """Go on only if the user agrees: `yes` (--yes) skips the question; on a terminal
+    `question` is asked on stderr; otherwise the answer is read from standard input
+    (``echo y | TailLog.py --clear-all``).  Anything but y/yes is a ToolError."""
+    if yes:
+        return
+    if _isatty(sys.stdin):
+        write(u"%s [y/N] " % question, sys.stderr)
+    try:
+        answer = sys.stdin.readline()
+    except (IOError, OSError, ValueError):  # no readable stdin (closed, detached): no answer
+        answer = u""
+    if to_text(answer).strip().lower() not in (u"y", u"yes"):
+        raise ToolError("nothing deleted (answer y, or add --yes to skip the question)")
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def stored_form(text):
     """Filter text in the form the services store it: lone surrogates (undecodable argv
     bytes) become visible backslash escapes, so a filter matches the rows they are in."""
@@ -235,6 +258,10 @@ def _stop_services():
         sys.stderr.write("CryoCore: shutdown: %s\n" % e)
 
 
-def console(main):
-    """Entry point for console scripts: ``sys.exit(run(main))``."""
-    sys.exit(run(main))
+def entry_point(main):
+    """A tool's ``console_main``: ``sys.exit(run(main))`` (the console scripts call it)."""
+    def console_main():
+        """Console-script entry point."""
+        sys.exit(run(main))
+    return console_main
+
