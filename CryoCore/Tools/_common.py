@@ -77,7 +77,10 @@ def apply_db_flags(args):
 
 
 def autocomplete(parser):
-    """Wire argcomplete when it is installed (it is optional)."""
+    """Wire argcomplete when it is installed (it is optional) and the shell is completing
+    (it sets _ARGCOMPLETE): every other start skips importing it (~20 ms)."""
+    if not os.environ.get("_ARGCOMPLETE"):
+        return
     try:
         import argcomplete
     except ImportError:
