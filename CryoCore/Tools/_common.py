@@ -140,7 +140,9 @@ def write(text, stream=None):
             stream.write(text)
         except UnicodeEncodeError:  # a terminal or pipe that cannot show some characters
             stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
-    stream.flush()
+    flush = getattr(stream, "flush", None)  # a minimal file-like object may only write
+    if flush is not None:
+        flush()
 
 
 def confirm(question, yes=False):
