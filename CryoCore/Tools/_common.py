@@ -269,3 +269,9 @@ def entry_point(main):
         sys.exit(run(main))
     return console_main
 
+
+
+def console(main):
+    """Run `main` as a console script (``entry_point(main)()``; tools written before
+    entry_point call this from their own ``console_main``)."""
+    entry_point(main)()
