@@ -13,8 +13,8 @@ from .Core._exceptions import (ConfigException, IntegrityException,  # noqa: F40
                                NoSuchParameterException, NoSuchVersionException,
                                VersionAlreadyExistsException)
 
-__all__ = ["get_config", "get_status", "get_log", "get_status_listener", "shutdown", "reset",
-           "api_stop_event",
+__all__ = ["get_config", "get_status", "get_log", "get_status_listener", "flush", "shutdown",
+           "reset", "api_stop_event",
            "set_config_db", "get_config_db", "set_log_level", "log_level_str", "log_level"]
 
 #: Set by shutdown(); long-running loops watch it.
@@ -92,6 +92,15 @@ def set_config_db(settings):
 def get_config_db(what=None):
     """The effective settings, with ``override_<what>`` applied ("config", "status", "log")."""
     return _settings.get_settings(what)
+
+
+def flush(timeout=None):
+    """Wait until every status value and log record handed over so far is stored.
+
+    Returns True when they are, False after `timeout` seconds or when they went
+    to the spool instead (database away).  Useful before a fork or a measurement.
+    """
+    return _runtime.flush(timeout)
 
 
 def shutdown():

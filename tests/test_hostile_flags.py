@@ -14,7 +14,6 @@ from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Tools import TailLog, TailStatus, _common  # noqa: E402
 
 from _hostile import PROPERTY, argv_text  # noqa: E402
@@ -30,7 +29,7 @@ numbers = st.one_of(st.sampled_from(SPECIAL), argv_text,
 def rows(backend):
     API.get_log("x").warning("m")
     API.get_status("c")["p"] = 1
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return backend
 
 
@@ -78,7 +77,7 @@ def test_taillog_numeric_flags(rows, capsys, flag, value):
 @example(flag="-n", value="1")
 @example(flag="-n", value="0")
 def test_tailstatus_numeric_flags(rows, capsys, flag, value):
-    """Hostile numbers in TailStatus's flags give the one stored row (or none), or one clear error."""
+    """Hostile numbers in TailStatus's flags: the one stored row (or none), or one clear error."""
     code, lines = _run(capsys, TailStatus.main, ["--bw", flag + "=" + value])
     if code == 0:
         assert len(lines) <= 1 and all(re.match(

@@ -17,7 +17,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Core._log_sink import fit_message  # noqa: E402
 from CryoCore.Tools import TailLog, _common  # noqa: E402
 
@@ -31,7 +30,7 @@ def _max_id(backend):
 
 
 def _new_rows(backend, after):
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return backend.sql("SELECT message, logger, module, level FROM log WHERE id > %s "
                        "ORDER BY id", (after,))
 
@@ -73,7 +72,7 @@ def hostile_log(backend):
     """A log whose loggers, messages and module names are hostile text."""
     for i, name in enumerate(NAMES):
         API.get_log(name).info(u"msg %d of %s: %s" % (i, name, NAMES[-1 - i]))
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     backend.sql("UPDATE log SET module = logger")  # module names as hostile as loggers
     assert backend.sql("SELECT COUNT(*) FROM log") == [(len(NAMES),)]
 
@@ -134,7 +133,7 @@ def test_taillog_line_shows_hostile_message_exactly(backend, capsys):
     """TailLog prints an SQL-like, %, quote and emoji message exactly."""
     message = u"'; DROP TABLE log; -- 100% \\ \"q\" \U0001F600"
     API.get_log("evil").critical(message)
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     out = _taillog(capsys, ["--logger", "evil"])
     assert out.endswith(u"[      evil] %s\n" % message)
     assert time.ctime(time.time())[:10] in out

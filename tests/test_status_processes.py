@@ -51,7 +51,7 @@ def test_caller_never_waits_on_a_down_database(tmp_path, monkeypatch, capfd):
     assert time.time() - start < 2.0
     assert s["n"].get_value() == 19999
     w = _runtime.writer()
-    assert not w.flush(0.3)  # nothing can be stored
+    assert not API.flush(0.3)  # nothing can be stored
     start = time.time()
     API.reset()  # gives up within the grace period; the rows stay in the spool
     assert time.time() - start < 0.5 + 3.0 and w.dropped == 0

@@ -113,3 +113,31 @@ def test_readme_names_every_tool():
         assert "`%s.py`" % name in readme
     for name in SHORT:
         assert "`%s`" % name in readme
+
+
+class _Stream(object):
+    """A text stream with a chosen encoding that refuses what it cannot encode, like a
+    terminal or a pipe whose locale lacks the characters."""
+
+    def __init__(self, encoding, tty):
+        self.encoding, self.tty, self.parts, self.flushed = encoding, tty, [], 0
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        text.encode(self.encoding)  # raises UnicodeEncodeError like a real stream
+        self.parts.append(text)
+
+    def flush(self):
+        self.flushed += 1
+
+
+def test_write_escapes_what_the_stream_cannot_show_and_control_characters_on_a_terminal():
+    """write(): unencodable text as escapes, control characters escaped on a terminal only."""
+    tty = _Stream("ascii", True)
+    _common.write(u"caf\u00e9 \x1b[2J done\n", tty)
+    assert u"".join(tty.parts) == u"caf\\xe9 \\x1b[2J done\n" and tty.flushed == 1
+    pipe = _Stream("utf-8", False)
+    _common.write(u"caf\u00e9 \x1b[2J done\n", pipe)
+    assert u"".join(pipe.parts) == u"caf\u00e9 \x1b[2J done\n" and pipe.flushed == 1

@@ -78,6 +78,18 @@ def _make_writer(settings):
         health_reporter=StatusChannel())
 
 
+def flush(timeout=None):
+    """Wait until every status and log row handed over so far is stored.
+
+    True when they are; False on timeout, or when they went to the spool instead
+    (the database is away).  Without a writer nothing is waiting: True.
+    """
+    w = _writer
+    if w is None or _pid != os.getpid():
+        return True
+    return w.flush(timeout)
+
+
 def replay_spools():
     """Start storing spools that dead processes left (tools call this at start-up).
 

@@ -70,10 +70,7 @@ def _db_cfg(args):
 
 
 def _emit(line=""):
-    line = _common.terminal_safe(to_text(line))  # no escape sequences from values on a tty
-    if PY2:  # pragma: no cover - 2.7 pipes want bytes
-        line = line.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
-    sys.stdout.write(line + ("\n" if not PY2 else b"\n"))
+    _common.write(to_text(line) + u"\n")
 
 
 def _is_terminal():
@@ -363,10 +360,7 @@ def _warn_completion(e):
         sys.stderr.write("ConfigTool completion: %s\n" % e)
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()
