@@ -341,14 +341,20 @@ class OrphanFinder(object):
         return self.scanned_at is None or time.time() - self.scanned_at >= RESCAN_INTERVAL
 
     def scan(self, known, stop):
-        """``(spool, sink)`` for each orphan not in `known` that this program can replay."""
-        self.scanned_at = time.time()
+        """``(spool, sink)`` for each orphan not in `known` that this program can replay.
+
+        `scanned_at` is set only once every orphan was handed over: until then the writer
+        counts the scan as not done and does not finish (else a shutdown racing the scan
+        would leave spools it had just found).
+        """
+        started = time.time()
         for path in orphans(self.directory):
             if path in known or path in self._unusable or stop():
                 continue
             found = self._open(path)
             if found is not None:
                 yield found
+        self.scanned_at = started
 
     def _open(self, path):
         from .InternalDB import mysql, report

@@ -232,6 +232,13 @@ class BackgroundWriter(object):
             self.dropped += len(self._queue) + self._source_items()
         self._report_loss()
 
+    def wait_released(self, timeout):
+        """After stop(): wait (at most `timeout` s) until the store thread has let go of
+        the spools (it may still be in a database call when stop() returns)."""
+        storer = self._storer
+        if storer is not None and storer is not threading.current_thread():
+            storer.join(timeout)
+
     def _deadline(self, timeout):
         return None if timeout is None else time.time() + timeout
 
