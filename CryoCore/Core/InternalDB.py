@@ -317,8 +317,12 @@ class mysql(object):
                 raise
 
     @contextlib.contextmanager
-    def _transaction(self):
-        """Run several statements atomically: ``with db._transaction(): ...``."""
+    def _transaction(self, isolation=None):
+        """Run several statements atomically: ``with db._transaction(): ...``.
+
+        `isolation` (MySQL only, e.g. "READ COMMITTED") lets a statement see rows other
+        transactions committed after this one began (get-or-create; SQLite's BEGIN
+        IMMEDIATE serializes writers anyway)."""
         with self._lock:
             if self._in_transaction:
                 yield self
@@ -327,6 +331,8 @@ class mysql(object):
             try:
                 if self.is_sqlite:
                     conn.execute("BEGIN IMMEDIATE")
+                elif isolation:
+                    conn.start_transaction(isolation_level=isolation)
                 else:
                     conn.start_transaction()
             except Exception as e:

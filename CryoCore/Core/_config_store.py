@@ -25,6 +25,9 @@ POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
+WRITE_ATTEMPTS = 5      # a write that lost a race (duplicate key, deadlock) is run again
+# MySQL errors meaning "another transaction got there first": run the write again.
+_RACE_ERRNOS = (1062, 1213, 1205)   # duplicate key, deadlock, lock wait timeout
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
 
 
@@ -428,23 +431,33 @@ class Store(object):
         return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
                                 "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchall()
 
+    def _refuse_namesakes(self, vid, parent, name, what):
+        """Before inserting `name`: a name the database takes for it is refused clearly;
+        `name` itself there now means another process was first (the write is rerun)."""
+        names = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
+        if name in names:
+            raise _LostRace(name)
+        if names:
+            raise _clash(what, name, names)
+
     def _insert(self, vid, parent, name, text, datatype, comment):
         """INSERT a config row; a name the database takes for another is refused clearly."""
-        clash = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
-        if clash:
-            raise _clash("parameter name", name, clash)
+        self._refuse_namesakes(vid, parent, name, "parameter name")
         return self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
                                 "comment) VALUES (%s, %s, %s, %s, %s, %s)",
                                 (vid, parent, name, text, datatype, comment)).lastrowid
 
-    def _resolve(self, vid, parts):
-        """The row at `parts` in the database, or None."""
+    def _resolve(self, vid, parts, touched=None):
+        """The row at `parts` in the database, or None; with `touched`, the ids of the
+        rows on the way are added to it (another process may have made them)."""
         row, parent = None, 0
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
                 return None
             parent = row[0]
+            if touched is not None:
+                touched.add(parent)
         return row
 
     def _folders(self, vid, parts, touched):
@@ -453,12 +466,12 @@ class Store(object):
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
-                clash = [_text(r[2]) for r in self._namesakes(vid, parent, part)]
-                if clash:
-                    raise _clash("folder name", part, clash)
+                self._refuse_namesakes(vid, parent, part, "folder name")
                 self.db._execute("INSERT IGNORE INTO config (version, parent, name, datatype) "
                                  "VALUES (%s, %s, %s, 'folder')", (vid, parent, part))
                 row = self._find(vid, parent, part)
+                if row is None:  # ignored for a row still uncommitted elsewhere
+                    raise _LostRace(part)
             parent = row[0]
             touched.add(parent)
         return parent
@@ -476,8 +489,16 @@ class Store(object):
                 events += self._load_live(vc.name, True, fire_new=True)[1]
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
-            with self.db._transaction():
-                result = fn(vc.id, touched, deleted)
+            for attempt in range(WRITE_ATTEMPTS):
+                touched, deleted = set(), set()
+                try:
+                    # READ COMMITTED: a row another process committed meanwhile is seen
+                    with self.db._transaction(isolation="READ COMMITTED"):
+                        result = fn(vc.id, touched, deleted)
+                    break
+                except DatabaseError as e:
+                    if attempt == WRITE_ATTEMPTS - 1 or not _lost_race(e):
+                        raise
             events += self.refresh_ids(vc, touched, deleted)
         if not fire:
             return events
@@ -508,7 +529,9 @@ class Store(object):
             return None
 
         def do(vid, touched, deleted):
-            row = self._resolve(vid, parts)
+            # set_default of a row another process made: bring it (and its folders) into
+            # the cache now, so that the caller reads what it just defaulted
+            row = self._resolve(vid, parts, touched if only_missing else None)
             if row is None:
                 if not create:
                     raise _config_io.missing(path, vc.name)
@@ -682,6 +705,20 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
+
+
+class _LostRace(DatabaseError):
+    """Another process created this row while our write ran: run the write again."""
+
+    def __init__(self, name):
+        DatabaseError.__init__(self, "another process kept creating %s at the same time; "
+                               "try again" % T.show(name))
+
+
+def _lost_race(e):
+    """Whether `e` means a concurrent writer won (the write may be rerun)."""
+    return (isinstance(e, _LostRace) or getattr(e, "errno", None) in _RACE_ERRNOS
+            or "UNIQUE constraint failed" in str(e))
 
 
 def _clash(what, name, others):
