@@ -68,3 +68,60 @@ def test_get_or_create_race_free_on_an_empty_database(backend):
     assert set(counts) == expected
     assert set(counts.values()) == set([1])
     assert backend.sql("SELECT COUNT(*) FROM config_version")[0][0] == 1
+
+
+# The parent keeps its config, status and log connections open across forks; each child
+# ends in one of the ways a real program's child does.
+FORKER = r"""
+import os, sys
+from CryoCore import API
+cfg = API.get_config("ForkT")
+status = API.get_status("ForkT")
+log = API.get_log("ForkT")
+cfg["w"] = -1
+ENDINGS = ["exit", "reset_exit", "use_exit", "exit"]
+for i, ending in enumerate(ENDINGS):
+    status["n"] = i           # maybe still queued in the parent when it forks
+    log.info("parent %d", i)
+    pid = os.fork()
+    if pid == 0:
+        if ending == "reset_exit":    # as the README advises for a child
+            API.reset()
+            os._exit(0)
+        if ending == "use_exit":      # the child's own connections, then a normal exit
+            API.get_config("ForkT")["child%d" % i] = i
+            API.get_status("ForkChild")["x"] = i
+            API.get_log("ForkChild").info("child %d", i)
+        sys.exit(0)
+    os.waitpid(pid, 0)
+    cfg["w"] = i
+    status["after"] = i
+    log.info("after %d", i)
+print(cfg["w"])
+API.shutdown()
+"""
+
+
+@pytest.mark.smoke
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_exit_leaves_parent_connections_working(backend):
+    """A forked child that exits (with or without API.reset) never breaks or reuses the
+    parent's connections; rows are stored once, the child's own on its own connections."""
+    proc = subprocess.Popen([sys.executable, "-c", FORKER], env=backend.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    assert (proc.returncode, err.decode()) == (0, "")
+    assert out.decode().split() == ["3"]
+    values = dict((r[0], r[1]) for r in backend.sql(
+        "SELECT name, value FROM config WHERE name IN ('w', 'child2')"))
+    assert values == {"w": "3", "child2": "2"}
+    status = backend.sql("SELECT c.name, p.name, s.value FROM status s JOIN status_parameter p "
+                         "ON p.paramid = s.paramid JOIN status_channel c ON c.chanid = s.chanid "
+                         "WHERE c.name IN ('ForkT', 'ForkChild') ORDER BY s.id")
+    assert sorted(status) == sorted(
+        [("ForkT", "n", str(i)) for i in range(4)] + [("ForkT", "after", str(i)) for i in range(4)]
+        + [("ForkChild", "x", "2")])
+    messages = sorted(r[0] for r in backend.sql("SELECT message FROM log WHERE logger IN "
+                                                "('ForkT', 'ForkChild')"))
+    assert messages == sorted(["parent %d" % i for i in range(4)] +
+                              ["after %d" % i for i in range(4)] + ["child 2"])

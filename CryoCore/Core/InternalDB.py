@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 
 from . import _settings
 from ._compat import PY2, text_type, to_text
@@ -142,6 +143,7 @@ class mysql(object):
         self._conn = None
         self._in_transaction = False
         self._pid = os.getpid()
+        _instances.add(self)
 
     # -- description -------------------------------------------------
     def describe(self):
@@ -238,13 +240,26 @@ class mysql(object):
 
     def _connection(self):
         if self._pid != os.getpid():  # forked: never share the parent's socket
-            self._conn, self._pid = None, os.getpid()
+            self._forked()
         if self._conn is None:
             self._conn = self._connect()
         return self._conn
 
+    def _forked(self):
+        """In a forked child: let go of the parent's connection without touching it (a
+        close or a socket shutdown here would end the parent's session); the child
+        connects anew on first use."""
+        conn, self._conn = self._conn, None
+        self._pid, self._in_transaction = os.getpid(), False
+        if conn is not None:
+            _abandon(conn)
+
     def close(self):
-        """Close the connection (a later statement reconnects)."""
+        """Close the connection (a later statement reconnects); in a forked child the
+        parent's connection is left alone."""
+        if self._pid != os.getpid():
+            self._forked()
+            return
         with self._lock:
             conn, self._conn = self._conn, None
             if conn is not None:
@@ -370,6 +385,33 @@ class mysql(object):
     # Compatibility helpers the original's subclasses used.
     def get_timestamp(self):
         return time.time()
+
+
+_instances = weakref.WeakSet()  # every mysql object: a forked child lets go of their sockets
+_abandoned = []  # connections inherited through fork that could not be detached: never closed
+
+
+def _abandon(conn):
+    """Forget a connection inherited through fork without closing it: the MySQL socket
+    is detached (so neither close() nor garbage collection can shut it down) and the
+    child's copy of its descriptor closed; anything else is kept, unclosed, for good."""
+    sock = getattr(getattr(conn, "_socket", None), "sock", None)
+    try:
+        os.close(sock.detach())
+    except Exception:  # not a MySQL socket (SQLite), or it would not detach: keep it
+        _abandoned.append(conn)
+
+
+def _after_fork_in_child():
+    """Every connection the parent had is its own: let go of them at once (a lock held
+    by a parent's thread at fork time is replaced too)."""
+    for db in list(_instances):
+        db._lock = threading.RLock()
+        db._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _driver_has(option):

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 import contextlib
 import datetime
+import os
 import threading
 import time
 
@@ -123,6 +124,7 @@ class Store(object):
     def __init__(self, db_cfg=None, name="Config"):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
         self._lock = threading.RLock()
+        self._pid = os.getpid()  # a forked child never stops or saves the parent's store
         self._schema_ok = False
         self.copies = _config_lkg.Copies(self)  # last-known-good copies of the versions
         try:
@@ -337,6 +339,8 @@ class Store(object):
     def stop(self):
         """Stop the poller (the cache stays readable)."""
         self._stop.set()
+        if self._pid != os.getpid():  # forked: the poller and its connection are the parent's
+            return
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(5.0)
