@@ -14,7 +14,7 @@ import threading
 from . import _config_io, _runtime
 from . import _config_types as T
 from ._compat import string_types, to_text
-from ._config_store import Store, epoch
+from ._config_store import Store
 from ._config_types import ParameterExistsException  # noqa: F401
 from ._exceptions import (ConfigException, ConfigValueError, IntegrityException,  # noqa: F401
                           NoSuchParameterException, NoSuchVersionException,
@@ -171,7 +171,7 @@ class Configuration(object):
 
     def last_updated(self):
         """Epoch seconds of the latest change in this version (None if empty)."""
-        return epoch(self._vc.max_lm)
+        return self._vc.max_modified
 
     def generation(self):
         """A number that changes whenever this version's tree changes (deletions too)."""

@@ -143,6 +143,7 @@ class mysql(object):
         self._conn = None
         self._in_transaction = False
         self._pid = os.getpid()
+        self.time_zone = None  # MySQL session time zone (e.g. "+00:00"); None: the server's
         _instances.add(self)
 
     # -- description -------------------------------------------------
@@ -188,6 +189,8 @@ class mysql(object):
                     get_warnings=False)
         if s.get("db_compress"):
             args["compress"] = True
+        if self.time_zone:
+            args["time_zone"] = self.time_zone
         if _driver_has("read_timeout"):  # a hung server must not hang us (newer drivers)
             args["read_timeout"] = args["write_timeout"] = max(1, int(round(self.timeout)))
         ssl = s.get("ssl") or {}

@@ -9,6 +9,7 @@ compares ``COUNT(*)``/``SUM(id)`` per version to see deletions.
 """
 from __future__ import absolute_import, division, print_function
 
+import calendar
 import contextlib
 import datetime
 import os
@@ -30,6 +31,9 @@ WRITE_ATTEMPTS = 5      # a write that lost a race (duplicate key, deadlock) is 
 # MySQL errors meaning "another transaction got there first": run the write again.
 _RACE_ERRNOS = (1062, 1213, 1205)   # duplicate key, deadlock, lock wait timeout
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
+# SQLite's last_modified is local-time text of the writer's zone: cc_modified (epoch
+# seconds, set by triggers) is what changes are found by.  MySQL sessions run in UTC.
+_SQLITE_COLUMNS = _COLUMNS + ", cc_modified"
 
 
 def epoch(dt):
@@ -39,17 +43,25 @@ def epoch(dt):
     return time.mktime(dt.timetuple()) + dt.microsecond / 1e6
 
 
+def utc_epoch(dt):
+    """Epoch seconds of a naive UTC datetime (None stays None)."""
+    if dt is None:
+        return None
+    return calendar.timegm(dt.utctimetuple()) + dt.microsecond / 1e6
+
+
 class Node(object):
     """One cached row: `value` is typed, `text` what the column holds."""
     __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified",
                  "modified")
 
-    def __init__(self, id, parent, name, text, datatype, comment, last_modified):
+    def __init__(self, id, parent, name, text, datatype, comment, last_modified, modified=None):
         self.id, self.parent, self.name = id, parent, name
         self.text, self.datatype, self.comment = text, datatype, comment
         self.value = T.from_db(text, datatype)
-        self.last_modified = last_modified  # a naive local datetime, as the database gave it
-        self.modified = epoch(last_modified)  # the same in epoch seconds
+        self.last_modified = last_modified  # a naive datetime, as the database gave it
+        # the same in epoch seconds (given by the store; else read as local time)
+        self.modified = epoch(last_modified) if modified is None else modified
 
     def same(self, other):
         return (other is not None and self.parent == other.parent and self.name == other.name
@@ -72,7 +84,7 @@ class VersionCache(object):
         self.paths = {}      # full path -> Node (no "root." prefix)
         self.path_of = {}    # id -> full path
         self.idsum = 0
-        self.max_lm = None
+        self.max_modified = None  # epoch seconds of the latest change seen
         self.generation = 0  # bumped on every change (ConfigUI redraws on it)
         self.from_copy = None  # path of the last-known-good copy while serving it
         self.pending = []    # set_default calls made while serving a copy
@@ -123,6 +135,7 @@ class Store(object):
 
     def __init__(self, db_cfg=None, name="Config"):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
+        self.db.time_zone = "+00:00"  # change times compared in UTC, whatever the zones
         self._lock = threading.RLock()
         self._pid = os.getpid()  # a forked child never stops or saves the parent's store
         self._schema_ok = False
@@ -195,7 +208,7 @@ class Store(object):
                 row = self._version_row(name)
             if vc.nodes and vc.id != row[0]:  # a copy of another incarnation: ids differ
                 self._apply(vc, [], full=True, fire_new=False)
-                vc.max_lm = None
+                vc.max_modified = None
             vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
             events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
             was_copy, vc.from_copy = vc.from_copy, None
@@ -240,12 +253,20 @@ class Store(object):
                 "SELECT name FROM config_version WHERE name = %s", (name,)).fetchall()]
             raise _clash("version name", name, others)
 
+    def _columns(self):
+        return _SQLITE_COLUMNS if self.db.is_sqlite else _COLUMNS
+
     def _rows(self, vid, since=None, ids=None):
-        sql = "SELECT %s FROM config WHERE version = %%s" % _COLUMNS
+        """Rows of version `vid`; `since` (epoch seconds): only those changed since then."""
+        sql = "SELECT %s FROM config WHERE version = %%s" % self._columns()
         params = [vid]
         if since is not None:
-            sql += " AND last_modified >= %s"
-            params.append(self._db_time(since))
+            if self.db.is_sqlite:
+                sql += " AND cc_modified >= %s"
+                params.append(since)
+            else:
+                sql += " AND last_modified >= %s"
+                params.append(datetime.datetime.utcfromtimestamp(since))
         if ids is not None:
             if not ids:
                 return []
@@ -253,10 +274,13 @@ class Store(object):
             params.extend(ids)
         return self.db._execute(sql, params).fetchall()
 
-    def _db_time(self, dt):
-        if self.db.is_sqlite:
-            return dt.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (dt.microsecond // 1000)
-        return dt
+    def _modified(self, row):
+        """Epoch seconds of a row's last change: SQLite's cc_modified (else its local
+        last_modified text), MySQL's UTC last_modified, a saved copy's own figure."""
+        if len(row) > 7 and row[7] is not None:
+            return float(row[7])
+        lm = _as_datetime(row[6])
+        return epoch(lm) if self.db.is_sqlite else utc_epoch(lm)
 
     # -- diffing rows into the cache -------------------------------------------
     def _apply(self, vc, rows, full=False, deleted=(), fire_new=True):
@@ -267,13 +291,14 @@ class Store(object):
         for r in rows:
             lm = _as_datetime(r[6])
             node = Node(int(r[0]), int(r[1] or 0), _text(r[2]), _text(r[3]), _text(r[4]) or "string",
-                        _text(r[5]), lm)
+                        _text(r[5]), lm, self._modified(r))
             seen.add(node.id)
-            if lm is not None and (vc.max_lm is None or lm > vc.max_lm):
-                vc.max_lm = lm
+            if node.modified is not None and (vc.max_modified is None
+                                              or node.modified > vc.max_modified):
+                vc.max_modified = node.modified
             old = nodes.get(node.id)
             if node.same(old):
-                if old.last_modified != lm:
+                if old.modified != node.modified:
                     nodes[node.id] = node
                     replaced.append(node)
                 continue
@@ -316,7 +341,7 @@ class Store(object):
             vc.id = row[0] if row else None
             events = self._apply(vc, [], full=True)
             if row is None:
-                vc.max_lm = None
+                vc.max_modified = None
                 return events
         return self._apply(vc, self._rows(vc.id), full=True)
 
@@ -382,7 +407,7 @@ class Store(object):
                     continue
                 if vc.id is None:
                     continue
-                since = vc.max_lm - datetime.timedelta(seconds=LOOK_BACK) if vc.max_lm else None
+                since = vc.max_modified - LOOK_BACK if vc.max_modified is not None else None
                 if since is not None:
                     events += self._apply(vc, self._rows(vc.id, since=since))
                 count, idsum = self.db._execute(
@@ -433,7 +458,7 @@ class Store(object):
 
     def _namesakes(self, vid, parent, name):
         return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
-                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchall()
+                                "AND name = %%s" % self._columns(), (vid, parent, name)).fetchall()
 
     def _refuse_namesakes(self, vid, parent, name, what):
         """Before inserting `name`: a name the database takes for it is refused clearly;
@@ -633,13 +658,14 @@ class Store(object):
     def list_versions(self):
         with self._reaching():
             self._ensure_schema()
+            latest = "MAX(c.cc_modified)" if self.db.is_sqlite else "NULL"
             rows = self.db._execute(
-                "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
+                "SELECT v.name, v.comment, MAX(c.last_modified), %s FROM config_version v "
                 "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
-                "ORDER BY v.name").fetchall()
+                "ORDER BY v.name" % latest).fetchall()
         out = []
-        for name, comment, lm in rows:
-            t = epoch(_as_datetime(lm))
+        for name, comment, lm, modified in rows:
+            t = self._modified((None,) * 6 + (lm, modified))
             out.append((_text(name), _text(comment), time.ctime(t) if t is not None else ""))
         return out
 

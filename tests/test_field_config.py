@@ -1,0 +1,108 @@
+"""Field-proofing (issue 11): config behaviour a new installation hits in its first week."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, Lines, wait_exit
+
+CONFIGTOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigTool.py")
+
+# A program that prints "<epoch> <value>" for every callback on Tz.a.
+WATCHER = r"""
+import sys, time
+from CryoCore import API
+cfg = API.get_config("Tz")
+cfg.set_default("a", 0)
+def seen(param):
+    sys.stdout.write("%r %s\n" % (time.time(), param.get_value()))
+    sys.stdout.flush()
+cfg.add_callback("a", seen)
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+API.api_stop_event.wait(60)
+"""
+
+
+def _env(backend, tz):
+    env = backend.env()
+    env["TZ"] = tz
+    return env
+
+
+def configtool(backend, *argv, **kwargs):
+    """Run ConfigTool.py; returns (exit status, stdout, stderr) as text."""
+    env = kwargs.pop("env", None) or backend.env()
+    proc = subprocess.Popen([sys.executable, CONFIGTOOL] + list(argv), env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out, err = proc.communicate(kwargs.pop("stdin", b""))
+    return proc.returncode, out.decode("utf-8"), err.decode("utf-8")
+
+
+@pytest.mark.smoke
+def test_change_detection_independent_of_writers_time_zone(backend):
+    """Writes by tools in two time zones (UTC, then New York) both reach a New York
+    program's callback within 1 s."""
+    watcher = subprocess.Popen([sys.executable, "-c", WATCHER], env=_env(backend, "America/New_York"),
+                               stdout=subprocess.PIPE)
+    lines = Lines(watcher)
+    try:
+        assert lines.wait_for(lambda l: "ready" in l, 30)
+        for tz, value in (("UTC", "8"), ("America/New_York", "9")):
+            status, _, err = configtool(backend, "Tz.a=" + value, env=_env(backend, tz))
+            assert (status, err) == (0, "")
+            written = time.time()
+            assert lines.wait_for(lambda l: any(x.endswith(" " + value) for x in l), 5), \
+                "no callback for %s written with TZ=%s" % (value, tz)
+            seen = [float(x.split()[0]) for x in lines.lines if x.endswith(" " + value)][0]
+            assert seen - written < 1.0
+    finally:
+        watcher.terminate()
+        wait_exit(watcher, 10)
+
+
+# The SQLite config table as CryoCore made it before cc_modified existed.
+_OLD_SQLITE_CONFIG = [
+    "CREATE TABLE config_version (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "name VARCHAR(128) UNIQUE, device VARCHAR(128), comment TEXT)",
+    "CREATE TABLE config (id INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL, "
+    "last_modified TIMESTAMP DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')), "
+    "parent INTEGER NOT NULL DEFAULT 0, name VARCHAR(128) NOT NULL, value VARCHAR(256), "
+    "datatype TEXT DEFAULT 'string', comment TEXT, UNIQUE(version, parent, name))",
+    "CREATE TRIGGER config_touch AFTER UPDATE ON config FOR EACH ROW WHEN "
+    "NEW.last_modified IS OLD.last_modified BEGIN UPDATE config SET last_modified = "
+    "strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime') WHERE id = NEW.id; END",
+    "INSERT INTO config_version (name) VALUES ('default')",
+    "INSERT INTO config (version, parent, name, value, datatype) VALUES (1, 0, 'old', '1', "
+    "'integer')",
+]
+
+
+def test_sqlite_config_table_of_an_earlier_version_gets_epoch_times(tmp_path, monkeypatch):
+    """A SQLite config table made before cc_modified gains it: new and updated rows carry
+    their epoch time, raw SQL updates included."""
+    import sqlite3
+    from conftest import write_settings
+    from CryoCore import API
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path)
+    for sql in _OLD_SQLITE_CONFIG:
+        conn.execute(sql)
+    conn.commit()
+    monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json",
+                                                         {"db_type": "sqlite", "db_path": path}))
+    before = time.time()
+    cfg = API.get_config(None)
+    assert cfg["old"] == 1
+    cfg["new"] = 2
+    conn.execute("UPDATE config SET value = '5' WHERE name = 'old'")
+    conn.commit()
+    after = time.time()
+    stamps = dict(conn.execute("SELECT name, cc_modified FROM config").fetchall())
+    assert all(before - 0.01 <= stamps[n] <= after + 0.01 for n in ("old", "new"))
+    conn.close()
