@@ -106,3 +106,53 @@ def test_sqlite_config_table_of_an_earlier_version_gets_epoch_times(tmp_path, mo
     stamps = dict(conn.execute("SELECT name, cc_modified FROM config").fetchall())
     assert all(before - 0.01 <= stamps[n] <= after + 0.01 for n in ("old", "new"))
     conn.close()
+
+
+@pytest.mark.smoke
+def test_configtool_word_matching_a_folder_lists_what_is_under_it(backend):
+    """`ConfigTool.py camera` lists the parameters under Instruments.Camera (the README's
+    example), besides parameters whose own name matches."""
+    from CryoCore import API
+    cfg = API.get_config(None)
+    cfg["Instruments.Camera.fps"] = 30
+    cfg["Instruments.Camera.Lens.focus"] = 1.5
+    cfg["Instruments.Other.camera_id"] = "c1"
+    cfg["Instruments.Other.gain"] = 2
+    API.shutdown()
+    status, out, err = configtool(backend, "camera")
+    assert (status, err) == (0, "")
+    assert sorted(out.splitlines()) == ["Instruments.Camera.Lens.focus = 1.5",
+                                        "Instruments.Camera.fps = 30",
+                                        "Instruments.Other.camera_id = c1"]
+
+
+@pytest.mark.smoke
+def test_tools_explicit_v_default_is_the_version_default_itself(backend):
+    """After default_version = flight: without -v the tools use flight; -v default names
+    the literal version default, so default_version can be changed back."""
+    assert configtool(backend, "add", "default_version", "flight")[0] == 0
+    assert configtool(backend, "add", "Cam.fps", "30")[0] == 0   # goes to flight
+    status, out, err = configtool(backend, "get", "default_version", "-v", "default")
+    assert (status, err) == (0, "") and "value: flight" in out.splitlines()
+    rows = backend.sql("SELECT v.name FROM config c JOIN config_version v ON v.id = c.version "
+                       "WHERE c.name = 'fps'")
+    assert rows == [("flight",)]
+    assert configtool(backend, "set", "default_version", "default", "-v", "default")[0] == 0
+    status, out, err = configtool(backend, "get", "default_version")
+    assert (status, err) == (0, "") and "value: default" in out.splitlines()
+    assert configtool(backend, "list", "Cam", "-v", "default")[0] == 1  # not in default
+
+
+def test_configui_explicit_v_default_is_the_version_default_itself(backend):
+    """ConfigUI -v default opens the version default; without -v the one default_version
+    names."""
+    import argparse
+    from CryoCore import API
+    from CryoCore.Tools import ConfigUI
+    API.get_config(None)["default_version"] = "flight"
+    API.reset()  # as a fresh ConfigUI process
+    args = argparse.Namespace(version="default", create=False)
+    assert ConfigUI.open_config(args).get_version() == "default"
+    args.version = None
+    assert ConfigUI.open_config(args).get_version() == "flight"
+    assert API.get_config(None).get_version() == "flight"  # the API keeps the contract

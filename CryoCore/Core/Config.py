@@ -111,7 +111,9 @@ class Configuration(object):
         if self._root:
             T.check_path(self._root, "root")
         self._prefix = self._root + "." if self._root else ""
-        self._vc = self._store.version(_resolve_version(self._store, version))
+        if not _ignored.get("_exact"):  # the tools' -v default names "default" itself
+            version = _resolve_version(self._store, version)
+        self._vc = self._store.version(to_text(version or "default"))
 
     # -- reading (cache only) ----------------------------------------------------
     def _abs(self, name):
@@ -317,14 +319,18 @@ def _store_for(db_cfg=None):
         return store
 
 
-def get_config(name=None, version="default", db_cfg=None):
-    """The NamedConfiguration rooted at `name` of `version` (same arguments, same object)."""
+def get_config(name=None, version="default", db_cfg=None, exact=False):
+    """The NamedConfiguration rooted at `name` of `version` (same arguments, same object).
+
+    With `exact` (the tools' explicit ``-v``), "default" is the version named
+    "default", not the one its ``default_version`` parameter names."""
     store = _store_for(db_cfg)
-    key = (name or None, version or "default", store)
+    key = (name or None, version or "default", store, bool(exact))
     with _lock:
         cfg = _configs.get(key)
         if cfg is None:
-            cfg = _configs[key] = NamedConfiguration(name, version, db_cfg, _store=store)
+            cfg = _configs[key] = NamedConfiguration(name, version, db_cfg, _store=store,
+                                                     _exact=bool(exact))
         elif cfg._vc.id is None:  # its version was deleted: unknown versions are created
             cfg._vc = store.version(cfg._vc.name)
         return cfg

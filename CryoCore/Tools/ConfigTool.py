@@ -37,7 +37,8 @@ def build_parser():
                                 help="a command and its arguments, P=V, or a word to look up")
     words.completer = complete
     parser.add_argument("-v", "--version", dest="version", default=None,
-                        help="configuration version (default: the default version)")
+                        help="configuration version (default: the one the default_version "
+                        "parameter names; -v default is the version 'default' itself)")
     parser.add_argument("--create", action="store_true", help="create an unknown version")
     parser.add_argument("--neg", action="store_true", help="make the numeric value negative")
     parser.add_argument("--overwrite", action="store_true",
@@ -93,7 +94,9 @@ def _open_config(args, check_version=True):
                                             % version)):
                 raise _common.ToolError("no such version '%s' (use --create to create it)"
                                         % version)
-    return Config.get_config(None, version or "default", db_cfg)
+    # an explicit -v default is the version "default" itself (so that default_version
+    # can always be changed back); without -v, the version default_version names
+    return Config.get_config(None, version or "default", db_cfg, exact=bool(version))
 
 
 def _neg(args, text):
@@ -232,13 +235,18 @@ def quick_set(args, word):
 
 
 def look_up(args, word):
-    """The parameter `word` and everything under it, else every name containing it."""
+    """The parameter `word` and everything under it, else every parameter whose name
+    contains it and every parameter under a folder whose name contains it."""
     cfg = _open_config(args)
     if word in cfg:
         lines = _lines(cfg.get(word))
     else:
-        lines = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
-                 for p in cfg.search(word) if p.datatype != "folder"]
+        lines, shown = [], set()
+        for p in cfg.search(word):
+            for line in _lines(p):
+                if line not in shown:
+                    shown.add(line)
+                    lines.append(line)
     if not lines:
         raise _common.ToolError("no parameter matches %s" % T.show(word))
     for line in lines:
