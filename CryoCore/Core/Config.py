@@ -113,7 +113,7 @@ class Configuration(object):
         self._prefix = self._root + "." if self._root else ""
         if not _ignored.get("_exact"):  # the tools' -v default names "default" itself
             version = _resolve_version(self._store, version)
-        self._vc = self._store.version(to_text(version or "default"))
+        self._vc = self._store.version("default" if version is None else to_text(version))
 
     # -- reading (cache only) ----------------------------------------------------
     def _abs(self, name):
