@@ -156,3 +156,32 @@ def test_configui_explicit_v_default_is_the_version_default_itself(backend):
     args.version = None
     assert ConfigUI.open_config(args).get_version() == "flight"
     assert API.get_config(None).get_version() == "flight"  # the API keeps the contract
+
+
+@pytest.mark.smoke
+def test_folders_and_values_never_mix(backend):
+    """`set Folder 5` and `add Param.sub 1` are refused with one Error: line and change
+    nothing; the API refuses the same."""
+    from CryoCore import API
+    from CryoCore.Core.Config import ConfigException
+    cfg = API.get_config(None)
+    cfg["Instruments.Camera.fps"] = 30
+    cfg["Camera.fps"] = "thirty"
+    API.shutdown()
+    before = sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config"))
+    for argv in (["set", "Instruments", "5"], ["add", "Camera.fps.sub", "1"],
+                 ["set", "Instruments.Camera", "x"], ["Instruments=5"]):
+        status, out, err = configtool(backend, *argv)
+        assert (status, out) == (1, "") and err.startswith("Error: ") and \
+            len(err.splitlines()) == 1, (argv, err)
+    assert sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config")) == before
+    API.reset()
+    cfg = API.get_config(None)
+    for write in (lambda: cfg.__setitem__("Instruments", 5),
+                  lambda: cfg.set_default("Camera.fps.sub", 1),
+                  lambda: cfg.deserialize('{"x": {"name": "fps", "datatype": "folder", '
+                                          '"children": [{"name": "a", "value": 1, '
+                                          '"datatype": "integer"}]}}', "Camera")):
+        with pytest.raises(ConfigException):
+            write()
+    assert sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config")) == before

@@ -501,9 +501,21 @@ class Store(object):
                 row = self._find(vid, parent, part)
                 if row is None:  # ignored for a row still uncommitted elsewhere
                     raise _LostRace(part)
+            elif (_text(row[4]) or "string") != "folder":
+                raise ConfigValueError("%s is a parameter, not a folder: it cannot hold %s"
+                                       % (".".join(parts[:parts.index(part) + 1]),
+                                          ".".join(parts)))
             parent = row[0]
             touched.add(parent)
         return parent
+
+    def _refuse_value_on_folder(self, vid, row, datatype, path):
+        """A folder with parameters under it never becomes a value."""
+        if datatype != "folder" and (_text(row[4]) or "string") == "folder" and \
+                self.db._execute("SELECT id FROM config WHERE version = %s AND parent = %s "
+                                 "LIMIT 1", (vid, row[0])).fetchall():
+            raise ConfigValueError("%s is a folder with parameters under it: it cannot hold "
+                                   "a value" % path)
 
     def write(self, vc, fn, fire=True):
         """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire.
@@ -573,6 +585,7 @@ class Store(object):
                 return
             old_dt = _text(row[4]) or "string"
             dt = datatype or (old_dt if check else T.guess_python(value))
+            self._refuse_value_on_folder(vid, row, dt, path)
             typed, text = T.prepare(value, dt, path)
             new_comment = _text(row[5]) if comment is None else comment
             if text == _text(row[3]) and dt == old_dt and new_comment == _text(row[5]):
@@ -639,6 +652,7 @@ class Store(object):
                     touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
                     continue
                 old = (_text(row[3]), _text(row[4]), _text(row[5]))
+                self._refuse_value_on_folder(vid, row, datatype, path)
                 if datatype == "folder" and old[1] == "folder":
                     new = (None, "folder", comment if comment is not None else old[2])
                 else:
