@@ -185,3 +185,29 @@ def test_folders_and_values_never_mix(backend):
         with pytest.raises(ConfigException):
             write()
     assert sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config")) == before
+
+
+XML7 = (b"<configuration><Cam><fps>30</fps><mode>auto</mode><empty></empty><short/>"
+        b"<gain>1.5</gain></Cam><Top><on>true</on><blank>   </blank></Top></configuration>")
+
+
+@pytest.mark.smoke
+def test_xml_import_keeps_empty_elements_and_counts_what_changed(backend, tmp_path):
+    """Empty XML elements become empty-text parameters; import and deserialize report the
+    parameters they created or changed (0 when nothing changed), never folders."""
+    path = tmp_path / "c.xml"
+    path.write_bytes(XML7)
+    status, _, err = configtool(backend, "import", str(path))
+    assert (status, err) == (0, "Imported 7 parameters\n")
+    rows = backend.sql("SELECT name, value, datatype FROM config WHERE datatype <> 'folder'")
+    assert sorted(rows) == sorted([("fps", "30", "integer"), ("mode", "auto", "string"),
+                                   ("empty", "", "string"), ("short", "", "string"),
+                                   ("gain", "1.5", "double"), ("on", "True", "boolean"),
+                                   ("blank", "", "string")])
+    status, _, err = configtool(backend, "import", str(path))
+    assert (status, err) == (0, "Imported 0 parameters (nothing changed)\n")
+    status, text, _ = configtool(backend, "serialize", "Cam")
+    status, _, err = configtool(backend, "deserialize", "Copy", "-", stdin=text.encode())
+    assert (status, err) == (0, "Deserialized 5 parameters\n")
+    status, _, err = configtool(backend, "deserialize", "Copy", "-", stdin=text.encode())
+    assert (status, err) == (0, "Deserialized 0 parameters (nothing changed)\n")

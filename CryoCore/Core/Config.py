@@ -256,20 +256,20 @@ class Configuration(object):
         return _config_io.serialize(self._vc, full, node)
 
     def deserialize(self, serialized, root="", overwrite=False):
-        """Add the serialized tree under `root` by its top node's name (atomic)."""
+        """Add the serialized tree under `root` by its top node's name (atomic); returns
+        the number of parameters created or changed (folders not counted)."""
         base = self._abs(root or None)
         if base:
             T.check_path(base, "root")
         items = _config_io.parse_serialized(serialized, base)
-        self._store.put_many(self._vc, items, overwrite)
-        return len(items)
+        return self._store.put_many(self._vc, items, overwrite)
 
     def import_xml(self, data, root="", overwrite=False):
-        """Import ``<configuration>`` XML (leaf elements with text are parameters)."""
+        """Import ``<configuration>`` XML (elements without children are parameters, an
+        empty one holds empty text); returns the number of parameters created or changed."""
         base = self._abs(root or None)
         items = _config_io.parse_xml(data, base)
-        self._store.put_many(self._vc, items, overwrite)
-        return len(items)
+        return self._store.put_many(self._vc, items, overwrite)
 
 
 class NamedConfiguration(Configuration):

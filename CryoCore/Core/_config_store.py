@@ -634,7 +634,8 @@ class Store(object):
         """Write (path, value, datatype, comment) items atomically (deserialize, import).
 
         An existing parameter holding another value is a conflict unless
-        `overwrite`; a conflict changes nothing.
+        `overwrite`; a conflict changes nothing.  Returns how many parameters (not
+        folders) were created or changed.
         """
         prepared = []
         for path, value, datatype, comment in items:
@@ -644,12 +645,14 @@ class Store(object):
             prepared.append((path, text, datatype, T.check_comment(comment, path)))
 
         def do(vid, touched, deleted):
+            changed = 0
             for path, text, datatype, comment in prepared:
                 parts = T.split_path(path)
                 parent = self._folders(vid, parts[:-1], touched)
                 row = self._find(vid, parent, parts[-1])
                 if row is None:
                     touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
+                    changed += datatype != "folder"
                     continue
                 old = (_text(row[3]), _text(row[4]), _text(row[5]))
                 self._refuse_value_on_folder(vid, row, datatype, path)
@@ -666,6 +669,8 @@ class Store(object):
                 self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
                                  "WHERE id = %s", new + (row[0],))
                 touched.add(row[0])
+                changed += datatype != "folder"
+            return changed
         return self.write(vc, do)
 
     # -- versions ------------------------------------------------------------------

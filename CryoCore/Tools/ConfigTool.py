@@ -213,14 +213,21 @@ def cmd_deserialize(args, words):
         root, source = (words[0] if words else ""), "-"
     text = _read(source)
     n = _open_config(args).deserialize(text, root, overwrite=args.overwrite)
-    sys.stderr.write("Deserialized %d parameters\n" % n)
+    sys.stderr.write("Deserialized %s\n" % _changed(n))
 
 
 def cmd_import(args, words):
     _need(words, 1, "import FILE.xml")
     data = _read(words[0], binary=True)
     n = _open_config(args).import_xml(data, overwrite=args.overwrite)
-    sys.stderr.write("Imported %d parameters\n" % n)
+    sys.stderr.write("Imported %s\n" % _changed(n))
+
+
+def _changed(n):
+    """What an import changed, counted in parameters (folders are not counted)."""
+    if n == 0:
+        return "0 parameters (nothing changed)"
+    return "%d parameter%s" % (n, "" if n == 1 else "s")
 
 
 def quick_set(args, word):
