@@ -18,7 +18,7 @@ import weakref
 
 from . import _settings
 from ._compat import PY2, text_type, to_text
-from ._exceptions import DatabaseError
+from ._exceptions import DatabaseError, NoSuchDatabase
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
 _LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
@@ -127,8 +127,12 @@ class mysql(object):
     """
 
     def __init__(self, name, config=None, can_log=True, db_name=None, ssl=None,
-                 num_connections=3, min_conn_time=10, is_direct=False, service=None):
+                 num_connections=3, min_conn_time=10, is_direct=False, service=None,
+                 create=True):
         self.name = name
+        # False for viewers: a database (or SQLite file) that does not exist raises
+        # NoSuchDatabase instead of being created, and a SQLite file is opened as it is
+        self.create = create
         self.service = service  # which service's settings (the spool records it)
         self.can_log = can_log
         extra = dict(config) if isinstance(config, dict) else {}
@@ -161,17 +165,24 @@ class mysql(object):
             return self._connect_sqlite()
         return self._connect_mysql()
 
+    def _no_such_database(self):
+        return NoSuchDatabase("no such database %s (viewers never create one)"
+                              % self.describe())
+
     def _connect_sqlite(self):
         path = self.settings["db_path"]
         directory = os.path.dirname(os.path.abspath(path))
+        if not self.create and not os.path.isfile(path):
+            raise self._no_such_database()
         if not os.path.isdir(directory):
             os.makedirs(directory)
         try:
             conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
                                    isolation_level=None)
             conn.execute("PRAGMA busy_timeout=%d" % int(self.timeout * 1000))
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.create:  # a viewer leaves the file as it is (no switch to WAL)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as e:
             err = DatabaseError("cannot open SQLite database %s: %s" % (path, e))
             err.connection_error = True
@@ -219,6 +230,8 @@ class mysql(object):
             except driver.errors.ProgrammingError as e:
                 if getattr(e, "errno", None) != 1049:  # unknown database: create it
                     raise
+                if not self.create:
+                    raise self._no_such_database()
                 name = args.pop("database")
                 conn = driver.connect(**args)
                 cur = conn.cursor()

@@ -244,19 +244,24 @@ def has_sequence_columns(db, table):
     return _answers(db, "SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
 
 
+def has_tables(db, service):
+    """Whether `service`'s tables all exist: what viewers check instead of creating them."""
+    return all(has_table(db, table) for table in TABLES[service])
+
+
 def has_table(db, table):
     """Whether `table` exists (a connection error propagates)."""
     return _answers(db, "SELECT 1 FROM %s WHERE 1=0" % table)
 
 
 def _answers(db, probe):
-    """Whether the database accepts `probe`; an unreachable database raises."""
-    from ._exceptions import DatabaseError, is_connection_error
+    """Whether the database accepts `probe`; an unreachable or missing database raises."""
+    from ._exceptions import DatabaseError, NoSuchDatabase, is_connection_error
     try:
         db._execute(probe)
         return True
     except DatabaseError as e:
-        if is_connection_error(e):
+        if is_connection_error(e) or isinstance(e, NoSuchDatabase):
             raise
         return False
 

@@ -21,7 +21,6 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
-from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
 
@@ -73,6 +72,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     query = Query.from_args(args)
     db = _open(args)
+    if not _has_table(db, args.follow and not (args.clear_all or args.list)):
+        return 0  # no CryoCore log table yet: nothing to show or delete
     if args.clear_all:
         return _clear_all(db, args)
     if args.list:
@@ -89,14 +90,18 @@ def main(argv=None):
 
 
 def _open(args):
-    db = InternalDB.mysql("TailLog", config=_common.db_settings(args, "log"))
-    try:
-        _schema.ensure(db, "log")  # a fresh database simply has no rows yet
-    except DatabaseError as e:
-        if is_connection_error(e):
-            raise
-        # a reader without CREATE rights: the table is there, or the next query says so
-    return db
+    """The log database as it is: a viewer never creates or alters it (a missing database
+    is an error; one without the log table yet shows nothing)."""
+    return InternalDB.mysql("TailLog", config=_common.db_settings(args, "log"), create=False)
+
+
+def _has_table(db, follow):
+    """Whether the log table exists; with `follow`, wait until a program creates it."""
+    while not _schema.has_tables(db, "log"):
+        if not follow:
+            return False
+        time.sleep(1.0)
+    return True
 
 
 def _clear_all(db, args):

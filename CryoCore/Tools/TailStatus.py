@@ -54,10 +54,21 @@ def _parser():
 
 
 def _open(args):
-    from CryoCore.Core import InternalDB, _schema
-    db = InternalDB.mysql("TailStatus", config=_common.db_settings(args, "status"))
-    _schema.ensure(db, "status")  # idempotent; a fresh database simply shows nothing
-    return db
+    """The status database as it is: a viewer never creates or alters it (a missing
+    database is an error; one without the status tables yet shows nothing)."""
+    from CryoCore.Core import InternalDB
+    return InternalDB.mysql("TailStatus", config=_common.db_settings(args, "status"),
+                            create=False)
+
+
+def _has_tables(db, follow, stop=None):
+    """Whether the status tables exist; with `follow`, wait until a program creates them."""
+    from CryoCore.Core import _schema
+    while not _schema.has_tables(db, "status"):
+        if not follow or (stop is not None and stop()):
+            return False
+        time.sleep(1.0)
+    return True
 
 
 # -- queries ------------------------------------------------------------------
@@ -270,6 +281,9 @@ def main(argv=None, out=None, stop=None):
     args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
     since = _common.parse_since(args.since) if args.since else None  # fails before the DB
     db = _open(args)
+    follow = args.follow and not (args.list_channels or args.clear_all)
+    if not _has_tables(db, follow, stop):
+        return 0  # no CryoCore status tables yet: nothing to show or delete
     if args.list_channels:
         _write(_channels(db), out)
         return 0
