@@ -100,7 +100,7 @@ def _has_table(db, follow):
     while not _schema.has_tables(db, "log"):
         if not follow:
             return False
-        time.sleep(1.0)
+        time.sleep(0.25)
     return True
 
 

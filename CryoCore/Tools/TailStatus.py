@@ -67,7 +67,7 @@ def _has_tables(db, follow, stop=None):
     while not _schema.has_tables(db, "status"):
         if not follow or (stop is not None and stop()):
             return False
-        time.sleep(1.0)
+        time.sleep(0.25)
     return True
 
 
