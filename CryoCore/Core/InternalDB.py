@@ -22,6 +22,8 @@ from ._exceptions import DatabaseError, NoSuchDatabase
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
 _LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
+# Server errors meaning "wrong user, password or rights": no outage, a settings problem.
+_ACCESS_DENIED = (1044, 1045, 1698)
 # Driver errors about the statement or its values (e.g. text UTF-8 cannot encode), never
 # about the connection, whatever their number.
 _BAD_STATEMENT = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
@@ -241,8 +243,12 @@ class mysql(object):
                 cur.close()
                 return self._with_timeout(conn)
         except driver.errors.Error as e:
-            err = DatabaseError("cannot connect to %s: %s" % (self.describe(), _one_line(e)))
-            err.connection_error = True
+            denied = getattr(e, "errno", None) in _ACCESS_DENIED
+            err = DatabaseError("%s %s: %s" % ("access denied to" if denied else
+                                               "cannot connect to", self.describe(),
+                                               _one_line(e)))
+            err.connection_error = True  # rows wait (spooled) until the settings are right
+            err.access_denied = denied
             raise err
 
     def _with_timeout(self, conn):
@@ -270,19 +276,24 @@ class mysql(object):
         if conn is not None:
             _abandon(conn)
 
-    def close(self):
+    def close(self, wait=True):
         """Close the connection (a later statement reconnects); in a forked child the
-        parent's connection is left alone."""
+        parent's connection is left alone.  With `wait` False, a connection another
+        thread is using (e.g. waiting on a hung server) is left to that thread."""
         if self._pid != os.getpid():
             self._forked()
             return
-        with self._lock:
+        if not self._lock.acquire(wait):
+            return
+        try:
             conn, self._conn = self._conn, None
             if conn is not None:
                 try:
                     conn.close()
                 except Exception:  # a dead socket may refuse to close; it is gone anyway
                     pass
+        finally:
+            self._lock.release()
 
     # -- statements --------------------------------------------------
     def _execute(self, sql, params=None):

@@ -61,13 +61,16 @@ def _make_writer(settings):
         health_reporter=StatusChannel())
 
 
-def replay_spools():
-    """Start storing spools that dead processes left (tools call this at start-up).
+def replay_spools(rescan=False):
+    """Start storing spools that dead processes left (tools call this at start-up; with
+    `rescan` once more after their --db_* flags changed the settings).
 
     Runs in the writer's background threads; ``shutdown()`` gives it at most
     ``API.shutdown_grace_period`` seconds, and what is left waits for the next program.
     """
-    writer()
+    w = writer()
+    if rescan:
+        w.rescan_spools()
 
 
 def _check_fork():

@@ -62,17 +62,22 @@ def db_flags(args):
 
 
 def db_settings(args, service):
-    """Effective settings for `service` with the tool's --db_* flags winning."""
-    warn_password_flag(args)
+    """Effective settings for `service` with the tool's --db_* flags winning (for the
+    whole process: spools left for that database are stored too)."""
+    apply_db_flags(args)
     return _settings.get_settings(service, db_flags(args))
 
 
 def apply_db_flags(args):
-    """Make the --db_* flags win for every service in this process."""
+    """Make the --db_* flags win for every service in this process, and look again for
+    spools left by dead programs: one for the database the flags name is stored too."""
     warn_password_flag(args)
     flags = db_flags(args)
     if flags:
         _settings.set_explicit(flags)
+        if not os.environ.get("_ARGCOMPLETE"):
+            from CryoCore.Core import _runtime
+            _runtime.replay_spools(rescan=True)
 
 
 def autocomplete(parser):
