@@ -80,12 +80,39 @@ _DIALECT_CACHE_MAX = 256
 _DIALECT_CACHE_MAX_LEN = 65536
 
 
+# An AUTO_INCREMENT column in any of MySQL's spellings (INT/BIGINT..., UNSIGNED, NOT NULL,
+# PRIMARY KEY before or after AUTO_INCREMENT); SQLite wants exactly INTEGER PRIMARY KEY
+# AUTOINCREMENT, and no separate PRIMARY KEY (col) for it.
+_AUTO_COLUMN = re.compile(
+    r"(?P<col>[`\"]?\w+[`\"]?)\s+(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?(?:\s*\(\s*\d+\s*\))?"
+    r"(?P<attrs>(?:\s+(?:UNSIGNED|SIGNED|NOT\s+NULL|NULL|PRIMARY\s+KEY|KEY|AUTO_INCREMENT))*)",
+    re.I)
+
+
+def _auto_increment_columns(sql):
+    """CREATE TABLE: each AUTO_INCREMENT integer column becomes SQLite's rowid alias."""
+    if not re.match(r"\s*CREATE\s+TABLE\b", sql, re.I) or "AUTO_INCREMENT" not in sql.upper():
+        return sql
+    columns = []
+
+    def column(m):
+        if "AUTO_INCREMENT" not in m.group("attrs").upper():
+            return m.group(0)
+        columns.append(m.group("col").strip("`\""))
+        return "%s INTEGER PRIMARY KEY AUTOINCREMENT" % m.group("col")
+    out = _AUTO_COLUMN.sub(column, sql)
+    for name in columns:  # its separate PRIMARY KEY (col) constraint would be a second one
+        out = re.sub(r",\s*PRIMARY\s+KEY\s*\(\s*[`\"]?%s[`\"]?\s*\)" % re.escape(name), "",
+                     out, flags=re.I)
+    return out
+
+
 def sqlite_dialect(sql):
     """Rewrite the MySQL dialect our code and subclasses use into SQLite's."""
     out = _DIALECT_CACHE.get(sql)
     if out is not None:
         return out
-    out = sql
+    out = _auto_increment_columns(sql)
     for pattern, repl in _SQLITE_REWRITES:
         out = pattern.sub(repl, out)
     out = _placeholders(out)
