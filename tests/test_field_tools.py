@@ -106,3 +106,85 @@ def test_viewer_never_migrates_an_existing_table(backend, name, service):
         if table in _schema.SEQUENCED_TABLES:
             assert not _schema.has_sequence_columns(db, table)
     db.close()
+
+
+# -- item 14: small things ------------------------------------------------------------
+def _status_rows(backend, n):
+    """n changes of one status value, stored through the API (a real producer)."""
+    from CryoCore import API
+    holder = API.get_status("Many")
+    for i in range(n):
+        holder["x"] = i
+    API.shutdown()
+
+
+@pytest.mark.parametrize("name", ["ConfigTool", "ConfigUI", "TailLog", "TailStatus"])
+def test_unknown_flag_is_one_error_line(backend, name):
+    """An unknown flag is one `Error:` line (no usage dump) and exit 1."""
+    status, out, err = tool(name, ["--no-such-flag"], env=backend.env())
+    assert (status, out) == (1, "")
+    assert err.startswith("Error: unrecognized arguments: --no-such-flag") and \
+        len(err.splitlines()) == 1, err
+
+
+def test_tailstatus_all_rows_and_n_wording(backend):
+    """TailStatus -a shows every row (more than the default 200); -n -5 is refused with
+    the same words by both viewers."""
+    _status_rows(backend, 250)
+    status, out, err = tool("TailStatus", ["-a", "--bw"], env=backend.env())
+    assert (status, err) == (0, "")
+    assert [l.split(" = ")[1] for l in out.splitlines()] == [str(i) for i in range(250)]
+    errors = [tool(name, ["-n", "-5"], env=backend.env())[2] for name in VIEWERS]
+    assert errors == ["Error: -n takes a number >= 0, not -5\n"] * 2
+
+
+@pytest.mark.smoke
+def test_configtool_versions_extra_words_and_trailing_space(backend):
+    """`versions extra` is refused; `versions` rows carry no trailing space."""
+    from CryoCore import API
+    API.get_config(None, "flight")["p"] = 1
+    API.shutdown()
+    status, out, err = tool("ConfigTool", ["versions", "extra"], env=backend.env())
+    assert (status, out) == (1, "") and err.startswith("Error: usage: ConfigTool.py versions")
+    status, out, err = tool("ConfigTool", ["versions"], env=backend.env())
+    assert status == 0 and len(out.splitlines()) == 2
+    assert all(line == line.rstrip() for line in out.splitlines()), repr(out)
+
+
+def test_configtool_v_completes_versions(backend, tmp_path):
+    """`ConfigTool.py -v <TAB>` offers the versions (real argcomplete protocol)."""
+    pytest.importorskip("argcomplete")
+    from CryoCore import API
+    API.get_config(None, "flight")["p"] = 1
+    API.get_config(None, "field")["p"] = 1
+    API.shutdown()
+    line = "ConfigTool.py -v f"
+    out = str(tmp_path / "completions")
+    env = dict(backend.env(), _ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)),
+               _ARGCOMPLETE_STDOUT_FILENAME=out, COMP_WORDBREAKS=" \t\n\"'><=;|&(:")
+    subprocess.call([sys.executable, os.path.join(ROOT, "CryoCore", "Tools", "ConfigTool.py")],
+                    env=env, cwd=str(tmp_path))
+    with open(out) as f:
+        assert sorted(w.strip() for w in f.read().split("\013") if w.strip()) == \
+            ["field", "flight"]
+
+
+def test_tailstatus_clear_all_prompt_ends_its_line_on_a_pipe(backend):
+    """With the answer piped in, the --clear-all prompt still ends with a newline."""
+    _status_rows(backend, 3)
+    status, out, err = tool("TailStatus", ["--clear-all"], env=backend.env(), stdin=b"y\n")
+    assert status == 0 and out == "Deleted 3 status and 0 2-D status rows\n"
+    assert err.endswith("[y/N] y\n") and len(err.splitlines()) == 1
+
+
+@pytest.mark.smoke
+def test_default_sqlite_database_and_directory_are_private(tmp_path):
+    """~/.cryocore is created 0700 and cryocore.db 0600, as the spool and config copies."""
+    env = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=ROOT)
+    env.pop("CRYOCORE_CONFIG", None)
+    subprocess.check_call([sys.executable, "-c", "from CryoCore import API; "
+                           "API.get_config('P')['x'] = 1; API.get_log('P').info('m'); "
+                           "API.shutdown()"], env=env, cwd=str(tmp_path))
+    home = tmp_path / ".cryocore"
+    assert oct(os.stat(str(home)).st_mode & 0o777) == oct(0o700)
+    assert oct(os.stat(str(home / "cryocore.db")).st_mode & 0o777) == oct(0o600)

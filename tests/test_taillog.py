@@ -193,7 +193,7 @@ def test_clear_all_on_a_terminal_takes_no_for_an_answer(backend, capsys, monkeyp
     (["--level", "LOUD"], "unknown level 'LOUD'"),
     (["--since", "yesterday"], "cannot parse time 'yesterday'"),
     (["--grep", "("], "bad --grep pattern"),
-    (["-n", "-5"], "-n must be 0 or more"),
+    (["-n", "-5"], "-n takes a number >= 0"),
 ])
 def test_bad_input_is_one_line_error_and_nothing_is_lost(backend, capsys, argv, fragment):
     db = add(backend, [("keep me", 20, T0, 1, "m", "l")])

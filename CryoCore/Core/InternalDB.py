@@ -204,7 +204,9 @@ class mysql(object):
         if not self.create and not os.path.isfile(path):
             raise self._no_such_database()
         if not os.path.isdir(directory):
-            os.makedirs(directory)
+            os.makedirs(directory, 0o700)  # private, as the spool and config copies
+        if not os.path.exists(path):  # made here: readable by its owner only
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
             conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
                                    isolation_level=None)

@@ -2,7 +2,7 @@
 # PYTHON_ARGCOMPLETE_OK
 """ConfigTool: Command-line access to the configuration.
 
-  ConfigTool.py get P | set P V | add P [V] | remove P | list [P] | versions
+  ConfigTool.py get P | set P V | add P [V] | remove P | list [P...] | versions
   ConfigTool.py delete version -v NAME | serialize [P] | deserialize [ROOT] [FILE|-]
   ConfigTool.py import FILE.xml | P=V (type-checked) | WORD (show P, else search)
 """
@@ -30,7 +30,7 @@ _PATH_COMMANDS = ("get", "set", "add", "remove", "list", "serialize")
 def build_parser():
     parser = _common.make_parser(
         "ConfigTool.py", "Command-line access to the CryoCore configuration. Commands: "
-        "get P, set P V, add P [V], remove P, list [P], versions, delete version -v NAME, "
+        "get P, set P V, add P [V], remove P, list [P...], versions, delete version -v NAME, "
         "serialize [P], deserialize [ROOT] [FILE|-], import FILE.xml; P=V sets with a type "
         "check; any other word shows that parameter or searches for it.")
     words = parser.add_argument("words", nargs="*", metavar="COMMAND|PATH|P=V",
@@ -38,7 +38,8 @@ def build_parser():
     words.completer = complete
     parser.add_argument("-v", "--version", dest="version", default=None,
                         help="configuration version (default: the one the default_version "
-                        "parameter names; -v default is the version 'default' itself)")
+                        "parameter names; -v default is the version 'default' itself)"
+                        ).completer = complete_versions
     parser.add_argument("--create", action="store_true", help="create an unknown version")
     parser.add_argument("--neg", action="store_true", help="make the numeric value negative")
     parser.add_argument("--overwrite", action="store_true",
@@ -166,9 +167,12 @@ def cmd_list(args, words):
 
 
 def cmd_versions(args, words):
+    if words:
+        raise _common.ToolError("usage: ConfigTool.py versions (no arguments, not %s)"
+                                % " ".join(words))
     cfg = _open_config(args, check_version=False)
     for name, comment, modified in cfg.list_versions():
-        _emit("%-20s %-24s %s" % (name, modified or "-", comment or ""))
+        _emit(("%-20s %-24s %s" % (name, modified or "-", comment or "")).rstrip())
 
 
 def cmd_delete(args, words):
@@ -335,6 +339,17 @@ def complete(prefix, parsed_args=None, **_kwargs):
     if not words:
         return [c for c in COMMANDS if c.startswith(prefix)] + paths
     return paths
+
+
+def complete_versions(prefix, parsed_args=None, **_kwargs):
+    """argcomplete completer of -v: the versions in the database."""
+    try:
+        db_cfg = _db_cfg(parsed_args) if parsed_args is not None else None
+        names = [v[0] for v in Config._store_for(db_cfg).list_versions()]
+    except (ConfigException, DatabaseError, SettingsError) as e:
+        _warn_completion(e)
+        return []
+    return [n for n in names if n.startswith(prefix or "")]
 
 
 def _warn_completion(e):

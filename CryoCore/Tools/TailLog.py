@@ -153,9 +153,7 @@ class Query(object):
     def from_args(cls, args):
         level = parse_level(args.level) if args.level is not None else None
         since = _common.parse_since(args.since) if args.since is not None else None
-        if args.lines is not None and args.lines < 0:
-            raise _common.ToolError("-n must be 0 or more, not %d" % args.lines)
-        lines = min(args.lines, _common.MAX_ROWS) if args.lines is not None else None
+        lines = _common.check_rows(args.lines)
         if lines is None and not args.all and since is None:
             lines = DEFAULT_LINES
         if args.all and args.lines is None:

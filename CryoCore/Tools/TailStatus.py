@@ -41,6 +41,7 @@ def _parser():
                         ).completer = _complete_filters
     parser.add_argument("-n", dest="rows", type=int, default=DEFAULT_ROWS,
                         help="show the last N rows (default %d)" % DEFAULT_ROWS)
+    parser.add_argument("-a", "--all", action="store_true", help="show all rows")
     parser.add_argument("-f", "--follow", action="store_true", help="keep showing new rows")
     parser.add_argument("--since", "-s", help="only rows since T: epoch, -SECONDS, "
                         "30s/10m/2h/1d or ctime text")
@@ -259,7 +260,10 @@ def _clear_all(db, args, out):
     if not args.yes:
         sys.stderr.write("Delete every status value in %s? [y/N] " % db.describe())
         sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
+        answer = sys.stdin.readline()
+        if not sys.stdin.isatty():  # a piped answer is not echoed: end the prompt's line
+            sys.stderr.write(answer.strip() + "\n")
+        answer = answer.strip().lower()
         if answer not in ("y", "yes"):
             raise _common.ToolError("nothing deleted")
     # DELETE, not TRUNCATE: MariaDB enforces the original's REFERENCES.  Channels and
@@ -276,9 +280,9 @@ def main(argv=None, out=None, stop=None):
     _common.autocomplete(parser)
     args = parser.parse_args(argv)
     out = out or sys.stdout
-    if args.rows < 0:
-        raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
-    args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
+    args.rows = _common.check_rows(args.rows)  # SQL LIMIT takes 64-bit numbers
+    if args.all:
+        args.rows = _common.MAX_ROWS
     since = _common.parse_since(args.since) if args.since else None  # fails before the DB
     db = _open(args)
     follow = args.follow and not (args.list_channels or args.clear_all)

@@ -26,9 +26,16 @@ class ToolError(Exception):
     """A user error in a tool: printed as one line, exit status 1."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad flags are one ``Error: ...`` line and exit 1, as every other user error."""
+
+    def error(self, message):
+        raise ToolError("%s (see %s -h)" % (message, self.prog))
+
+
 def make_parser(prog, description):
     """An argparse parser with the shared --db_* and --bw flags."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = _Parser(prog=prog, description=description)
     group = parser.add_argument_group("database (override settings files)")
     for flag in DB_FLAGS:
         kwargs = {"dest": flag, "default": None}
@@ -54,6 +61,13 @@ def warn_password_flag(args):
             and not os.environ.get("_ARGCOMPLETE")):
         _warned_password_flag.append(True)
         sys.stderr.write(_PASSWORD_FLAG_WARNING)
+
+
+def check_rows(n, flag="-n"):
+    """A row count from the command line: >= 0 (clamped to what SQL takes)."""
+    if n is not None and n < 0:
+        raise ToolError("%s takes a number >= 0, not %d" % (flag, n))
+    return None if n is None else min(n, MAX_ROWS)
 
 
 def db_flags(args):
