@@ -6,6 +6,7 @@ only wires; the services live in ``CryoCore.Core``.
 from __future__ import absolute_import, division, print_function
 
 import logging
+import sys
 
 from .Core import _runtime, _settings
 from .Core._exceptions import (ConfigException, IntegrityException,  # noqa: F401
@@ -18,12 +19,14 @@ __all__ = ["get_config", "get_status", "get_log", "shutdown", "reset", "api_stop
 #: Set by shutdown(); long-running loops watch it.
 api_stop_event = _runtime.api_stop_event
 
+# Settable by programs (API.x = ...); Core reads them through _runtime.settable().
 #: Expire time (seconds) of implicitly created status elements; None = never.
-cc_default_expire_time = None
+cc_default_expire_time = _runtime.SETTABLE["cc_default_expire_time"]
 #: Seconds a producer may wait for room in a full queue (we never block: kept for compatibility).
-queue_timeout = 0.5
+queue_timeout = _runtime.SETTABLE["queue_timeout"]
 #: Seconds shutdown() waits for an unreachable database before giving up on the rest.
-shutdown_grace_period = 5.0
+shutdown_grace_period = _runtime.SETTABLE["shutdown_grace_period"]
+_runtime.read_settable_from(sys.modules[__name__])
 
 #: Level name -> number, and number -> name, as in the original.
 log_level_str = {"CRITICAL": logging.CRITICAL, "FATAL": logging.FATAL, "ERROR": logging.ERROR,
