@@ -211,3 +211,35 @@ def test_xml_import_keeps_empty_elements_and_counts_what_changed(backend, tmp_pa
     assert (status, err) == (0, "Deserialized 5 parameters\n")
     status, _, err = configtool(backend, "deserialize", "Copy", "-", stdin=text.encode())
     assert (status, err) == (0, "Deserialized 0 parameters (nothing changed)\n")
+
+
+def test_idle_poller_reads_no_rows_after_a_bulk_write(backend):
+    """After importing 2,000 parameters, once the look-back has passed, the poller of an
+    idle process re-reads no rows (it used to re-read all 2,000 five times a second)."""
+    import threading
+    from CryoCore import API
+    from CryoCore.Core import _config_store
+    cfg = API.get_config("Bulk")
+    xml = "<configuration>%s</configuration>" % "".join(
+        "<p%d>%d</p%d>" % (i, i, i) for i in range(2000))
+    assert cfg.import_xml(xml) == 2000
+    store = cfg._store
+    read = []
+    lock = threading.Lock()
+    original = store._rows
+
+    def counting(vid, since=None, ids=None):
+        rows = original(vid, since=since, ids=ids)
+        if since is not None:
+            with lock:
+                read.append(len(rows))
+        return rows
+    store._rows = counting
+    time.sleep(_config_store.LOOK_BACK + 1.0)  # the bulk write is older than the look-back
+    with lock:
+        del read[:]
+    time.sleep(1.0)
+    with lock:
+        polls = list(read)
+    assert len(polls) >= 2 and sum(polls) == 0, polls
+    assert cfg["p1999"] == 1999

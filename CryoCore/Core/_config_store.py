@@ -85,6 +85,7 @@ class Store(object):
         self._stop = threading.Event()
         self._thread = None
         self._last_full = time.time()
+        self._polled_at = {}    # version name -> database time of its last poll
         self._poll_error = None
         _runtime.on_shutdown("config", self.stop)
 
@@ -205,6 +206,10 @@ class Store(object):
             sql += " AND id IN (%s)" % ",".join(["%s"] * len(ids))
             params.extend(ids)
         return self.db._execute(sql, params).fetchall()
+
+    def _db_now(self):
+        """SQL for the database's clock in epoch seconds (the clock change times use)."""
+        return _schema.SQLITE_EPOCH if self.db.is_sqlite else "UNIX_TIMESTAMP(NOW(6))"
 
     def _modified(self, row):
         """Epoch seconds of a row's last change: SQLite's cc_modified (else its local
@@ -339,12 +344,16 @@ class Store(object):
                     continue
                 if vc.id is None:
                     continue
-                since = vc.max_modified - LOOK_BACK if vc.max_modified is not None else None
-                if since is not None:
-                    events += self._apply(vc, self._rows(vc.id, since=since))
-                count, idsum = self.db._execute(
-                    "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM config WHERE version = %s",
-                    (vc.id,)).fetchone()
+                # rows changed since the last poll (by the database's clock), with a
+                # look-back for late commits: once a bulk write is older than that, an
+                # idle poll reads no rows at all
+                mark = self._polled_at.get(vc.name, vc.max_modified)
+                if mark is not None:
+                    events += self._apply(vc, self._rows(vc.id, since=mark - LOOK_BACK))
+                count, idsum, now = self.db._execute(
+                    "SELECT COUNT(*), COALESCE(SUM(id), 0), %s FROM config WHERE version = %%s"
+                    % self._db_now(), (vc.id,)).fetchone()
+                self._polled_at[vc.name] = float(now)
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
             self.copies.note_up()

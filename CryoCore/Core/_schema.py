@@ -81,7 +81,8 @@ _MYSQL = {
     ],
 }
 
-_SQLITE_EPOCH = "(julianday('now') - 2440587.5) * 86400.0"  # epoch seconds, zone-free
+SQLITE_EPOCH = "(julianday('now') - 2440587.5) * 86400.0"  # epoch seconds, zone-free
+_SQLITE_EPOCH = SQLITE_EPOCH
 
 _SQLITE = {
     "config": [
