@@ -243,3 +243,54 @@ def test_idle_poller_reads_no_rows_after_a_bulk_write(backend):
         polls = list(read)
     assert len(polls) >= 2 and sum(polls) == 0, polls
     assert cfg["p1999"] == 1999
+
+
+def test_import_of_2000_parameters_is_a_few_statements(backend, monkeypatch):
+    """A 2,000-parameter import runs in a few batched statements (it used to take about
+    four round trips per parameter: 5.9 s on MariaDB); the rows are all there."""
+    from CryoCore import API
+    from CryoCore.Core import InternalDB
+    cfg = API.get_config(None)
+    cfg["Bench.f0.p0"] = 0  # some of it exists already, unchanged
+    xml = "<configuration><Bench>%s</Bench></configuration>" % "".join(
+        "<f%d>%s</f%d>" % (f, "".join("<p%d>%d</p%d>" % (i, i, i)
+                                      for i in range(f * 50, f * 50 + 50)), f)
+        for f in range(40))
+    statements = []
+    monkeypatch.setattr(InternalDB, "tracer", lambda sql, params: statements.append(sql))
+    assert cfg.import_xml(xml) == 1999
+    assert len(statements) < 40, len(statements)
+    rows = backend.sql("SELECT c.name, c.value, f.name FROM config c JOIN config f "
+                       "ON f.id = c.parent WHERE c.datatype = 'integer'")
+    assert sorted(rows) == sorted(("p%d" % i, str(i), "f%d" % (i // 50)) for i in range(2000))
+    assert cfg["Bench.f39.p1999"] == 1999
+
+
+def test_batched_import_keeps_the_one_by_one_checks(backend):
+    """Batched deserialize still refuses a name the database takes for another (MySQL),
+    a value over a folder and a changed value without overwrite, changing nothing."""
+    from CryoCore import API
+    from CryoCore.Core.Config import ConfigException
+    cfg = API.get_config(None)
+    cfg["Cam.fps"] = 30
+    cfg["Cam.Lens.zoom"] = 2
+    before = sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config"))
+
+    def tree(**leaves):
+        return ('{"Cam": {"name": "Cam", "datatype": "folder", "children": [%s]}}' % ", ".join(
+            '{"name": "%s", "value": %s, "datatype": "integer"}' % kv for kv in leaves.items()))
+    with pytest.raises(ConfigException):
+        cfg.deserialize(tree(fps=31))                      # changed value, no overwrite
+    with pytest.raises(ConfigException):
+        cfg.deserialize(tree(Lens=5))                      # a value over a folder
+    if backend.kind == "mysql":
+        with pytest.raises(ConfigException) as e:
+            cfg.deserialize(tree(FPS=30, other=1))         # MySQL folds FPS onto fps
+        assert "clashes with existing 'fps'" in str(e.value)
+    else:
+        assert cfg.deserialize(tree(FPS=30, other=1)) == 2
+        before = None
+    if before is not None:
+        assert sorted(backend.sql("SELECT id, parent, name, value, datatype FROM config")) == \
+            before
+    assert cfg.deserialize(tree(fps=31), overwrite=True) == 1 and cfg["Cam.fps"] == 31

@@ -584,7 +584,7 @@ class Store(object):
             typed, text = T.prepare(value, datatype, path)
             prepared.append((path, text, datatype, T.check_comment(comment, path)))
 
-        def do(vid, touched, deleted):
+        def one_by_one(vid, touched, deleted):
             changed = 0
             for path, text, datatype, comment in prepared:
                 parts = T.split_path(path)
@@ -611,7 +611,16 @@ class Store(object):
                 touched.add(row[0])
                 changed += datatype != "folder"
             return changed
-        return self.write(vc, do)
+
+        def batched(vid, touched, deleted):
+            return _Batch(self, vid, touched, overwrite).run(prepared)
+        paths = [item[0] for item in prepared]
+        if len(set(paths)) == len(paths):  # (a path given twice: one by one, in order)
+            try:
+                return self.write(vc, batched)
+            except _OneByOne:  # a name the database takes for another: find which, clearly
+                pass
+        return self.write(vc, one_by_one)
 
     # -- versions ------------------------------------------------------------------
     def list_versions(self):
@@ -694,6 +703,111 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
+
+
+class _OneByOne(Exception):
+    """A batched write met a duplicate key: redo it one row at a time (exact errors)."""
+
+
+class _Batch(object):
+    """put_many in a few statements: the version's rows read once, the new rows of each
+    depth inserted with one multi-row INSERT; the same checks as one row at a time."""
+
+    def __init__(self, store, vid, touched, overwrite):
+        self.store, self.db, self.vid = store, store.db, vid
+        self.touched, self.overwrite = touched, overwrite
+        self.rows = {}      # (parent, name) -> [id, parent, name, value, datatype, comment]
+        self.kids = set()   # ids that have children
+        for r in self.db._execute("SELECT id, parent, name, value, datatype, comment FROM "
+                                  "config WHERE version = %s", (vid,)).fetchall():
+            row = [int(r[0]), int(r[1] or 0), _text(r[2]), _text(r[3]), _text(r[4]) or "string",
+                   _text(r[5])]
+            self.rows[(row[1], row[2])] = row
+            self.kids.add(row[1])
+
+    def run(self, prepared):
+        wanted = {}  # path -> (text, datatype, comment), None for a folder made on the way
+        for path, text, datatype, comment in prepared:
+            parts = T.split_path(path)
+            for i in range(1, len(parts)):
+                wanted.setdefault(".".join(parts[:i]), None)
+            wanted[path] = (text, datatype, comment)
+        ids, changed = {"": 0}, 0
+        by_depth = {}
+        for path in wanted:
+            by_depth.setdefault(path.count("."), []).append(path)
+        for depth in sorted(by_depth):
+            new = []
+            for path in by_depth[depth]:
+                parent_path, _, name = path.rpartition(".")
+                parent = ids[parent_path]
+                row, item = self.rows.get((parent, name)), wanted[path]
+                if row is None:
+                    text, datatype, comment = item or (None, "folder", None)
+                    new.append((self.vid, parent, name, text, datatype, comment))
+                    changed += datatype != "folder"
+                    continue
+                ids[path] = row[0]
+                changed += self._existing(path, row, item)
+            if new:
+                self._insert(new, ids, by_depth[depth])
+        return changed
+
+    def _existing(self, path, row, item):
+        """Check (and update) an existing row; returns 1 if a parameter changed."""
+        if item is None:  # a folder on the way
+            if row[4] != "folder":
+                raise ConfigValueError("%s is a parameter, not a folder: it cannot hold what "
+                                       "is under it" % path)
+            self.touched.add(row[0])
+            return 0
+        text, datatype, comment = item
+        old = (row[3], row[4], row[5])
+        if datatype != "folder" and old[1] == "folder" and row[0] in self.kids:
+            raise ConfigValueError("%s is a folder with parameters under it: it cannot hold "
+                                   "a value" % path)
+        if datatype == "folder" and old[1] == "folder":
+            new = (None, "folder", comment if comment is not None else old[2])
+        else:
+            new = (text, datatype, comment if comment is not None else old[2])
+        if new == old:
+            return 0
+        if not self.overwrite:
+            raise T.ParameterExistsException("parameter %s already exists with value %s (use "
+                                             "overwrite)" % (path, T.show(old[0])))
+        self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
+                         "WHERE id = %s", new + (row[0],))
+        self.touched.add(row[0])
+        return datatype != "folder"
+
+    def _insert(self, new, ids, paths):
+        try:
+            self.db._insert_many("config", ("version", "parent", "name", "value", "datatype",
+                                            "comment"), new)
+        except DatabaseError as e:
+            if _lost_race(e):  # a namesake in the database's eyes, or another writer
+                raise _OneByOne()
+            raise
+        parents = sorted(set(r[1] for r in new))
+        for i in range(0, len(parents), 500):  # the ids the new rows got
+            chunk = parents[i:i + 500]
+            for r in self.db._execute(
+                    "SELECT id, parent, name, value, datatype, comment FROM config WHERE "
+                    "version = %%s AND parent IN (%s)" % ",".join(["%s"] * len(chunk)),
+                    [self.vid] + chunk).fetchall():
+                key = (int(r[1] or 0), _text(r[2]))
+                if key not in self.rows:
+                    self.rows[key] = [int(r[0]), key[0], key[1], _text(r[3]),
+                                      _text(r[4]) or "string", _text(r[5])]
+                self.kids.add(key[0])
+        for path in paths:
+            parent_path, _, name = path.rpartition(".")
+            row = self.rows.get((ids[parent_path], name))
+            if path not in ids:
+                if row is None:  # stored under a name the database folds: find it clearly
+                    raise _OneByOne()
+                ids[path] = row[0]
+                self.touched.add(row[0])
 
 
 class _LostRace(DatabaseError):
