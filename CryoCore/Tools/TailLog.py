@@ -62,7 +62,9 @@ def build_parser():
     parser.add_argument("--clear-all", action="store_true", help="delete every log row (asks)")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask (--clear-all)")
     parser.add_argument("keywords", nargs="*",
-                        help="only rows whose message, module or logger contains any of these")
+                        help="only rows whose message, module or logger contains any of "
+                        "these (reads the rows until enough match: slow on a big table where "
+                        "they are rare; --level, --logger, --module and --since are not)")
     return parser
 
 

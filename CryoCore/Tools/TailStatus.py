@@ -24,11 +24,13 @@ DEFAULT_ROWS = 200
 FOLLOW_BATCH = 5000  # rows per poll while following; the rest come on the next poll
 LOOKBACK = 1000      # ids below the start of -f that may still commit late
 
+# STRAIGHT_JOIN (MySQL; removed for SQLite): read status by id first and look the names up,
+# never the other way round (a temporary table and a sort of the whole table).
 _SELECT = {
-    "status": ("SELECT s.id, s.timestamp, c.name, p.name, s.value FROM status s "
+    "status": ("SELECT STRAIGHT_JOIN s.id, s.timestamp, c.name, p.name, s.value FROM status s "
                "JOIN status_parameter p ON p.paramid = s.paramid "
                "JOIN status_channel c ON c.chanid = s.chanid"),
-    "status2d": ("SELECT s.id, s.timestamp, c.name, p.name, s.value, s.posx, s.posy "
+    "status2d": ("SELECT STRAIGHT_JOIN s.id, s.timestamp, c.name, p.name, s.value, s.posx, s.posy "
                  "FROM status2d s JOIN status_parameter2d p ON p.paramid = s.paramid "
                  "JOIN status_channel c ON c.chanid = s.chanid"),
 }
@@ -37,7 +39,9 @@ _SELECT = {
 def _parser():
     parser = _common.make_parser("TailStatus.py", "View and follow status values.")
     parser.add_argument("filters", nargs="*", metavar="FILTER",
-                        help="channel:name (exact) or a word found anywhere in the row"
+                        help="channel:name (exact) or a word found anywhere in the row "
+                        "(a word reads the rows until enough match: slow on a big table "
+                        "where it is rare; channel:name and --channel are not)"
                         ).completer = _complete_filters
     parser.add_argument("-n", dest="rows", type=int, default=DEFAULT_ROWS,
                         help="show the last N rows (default %d)" % DEFAULT_ROWS)
@@ -102,8 +106,13 @@ class _Match(object):
         return any(w in h for w in self.words for h in hay)
 
 
-def _where(args, since):
-    """SQL conditions and parameters shared by both tables (columns prefixed s/c/p)."""
+_PARAMETERS = {"status": "status_parameter", "status2d": "status_parameter2d"}
+
+
+def _where_names(args, since):
+    """SQL conditions by name, shared by both tables (columns prefixed s/c/p): for
+    following, where channels and parameters made after the start must match too (the
+    rows read are only the new ones)."""
     conds, params = [], []
     if since is not None:
         conds.append("s.timestamp >= %s")
@@ -122,8 +131,62 @@ def _where(args, since):
                     alternatives.append("(c.name = %s AND p.name = %s)")
                     params.extend([word[:i], word[i + 1:]])
         else:
-            alternatives.append("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
-                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+            alternatives.append(_LIKE_WORD)
+            params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
+    if alternatives:
+        conds.append("(" + " OR ".join(alternatives) + ")")
+    return conds, params
+
+
+_LIKE_WORD = ("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
+              "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+
+
+def _ids_in(column, ids):
+    """``column IN (ids)`` (``1 = 0`` for none) and its parameters."""
+    if not ids:
+        return "1 = 0", []
+    return "%s IN (%s)" % (column, ",".join(["%s"] * len(ids))), list(ids)
+
+
+def _channel_ids(db, names):
+    """The ids of the channels the database takes for `names` (_Match decides exactly)."""
+    cond, params = _ids_in("name", names)
+    return sorted(set(r[0] for r in db._execute("SELECT chanid FROM status_channel WHERE "
+                                                + cond, params).fetchall()))
+
+
+def _where(db, table, args, since):
+    """SQL conditions and parameters for `table` (columns prefixed s/c/p).  Channels and
+    channel:name are looked up in the small tables first and given as ids, so the big
+    table is read by its own indexes, never joined the wrong way round."""
+    conds, params = [], []
+    if since is not None:
+        conds.append("s.timestamp >= %s")
+        params.append(since)
+    if args.channel:
+        cond, ids = _ids_in("s.chanid", _channel_ids(db, [_common.stored_form(c)
+                                                          for c in args.channel]))
+        conds.append(cond)
+        params.extend(ids)
+    alternatives = []
+    words = [_common.stored_form(w) for w in args.filters]
+    if any(ord(c) > 127 for w in words if ":" not in w for c in w):
+        return conds, params  # LIKE folds case for ASCII only: _Match alone decides
+    for word in words:
+        if ":" in word:  # channel:name, exact; try every split (names may hold ':')
+            ids = set()
+            for i, ch in enumerate(word):
+                if ch == ":":
+                    ids.update(r[0] for r in db._execute(
+                        "SELECT p.paramid FROM %s p JOIN status_channel c ON c.chanid = "
+                        "p.chanid WHERE c.name = %%s AND p.name = %%s" % _PARAMETERS[table],
+                        (word[:i], word[i + 1:])).fetchall())
+            cond, ids = _ids_in("s.paramid", sorted(ids))
+            alternatives.append(cond)
+            params.extend(ids)
+        else:
+            alternatives.append(_LIKE_WORD)
             params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
     if alternatives:
         conds.append("(" + " OR ".join(alternatives) + ")")
@@ -191,21 +254,23 @@ def _last(db, table, conds, params, upto, n, match):
 
 
 def _show(db, args, since, out, use_colour, stop=None):
-    conds, params = _where(args, since)
+    where = dict((table, _where(db, table, args, since)) for table in _SELECT)
     match = _Match(args, since)
     tops = dict((t, _max_id(db, t)) for t in _SELECT)
     rows = []
     if args.rows > 0:
         for table in _SELECT:
-            rows.extend(_last(db, table, conds, params, tops[table], args.rows, match))
+            rows.extend(_last(db, table, where[table][0], where[table][1], tops[table],
+                              args.rows, match))
         rows = _by_time(rows)[-args.rows:]
     _write([_format(r, use_colour) for r in rows], out)
     if args.follow:
-        _follow(db, conds, params, tops, match, out, use_colour, stop)
+        _follow(db, _where_names(args, since), tops, match, out, use_colour, stop)
     return 0
 
 
-def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval=0.25):
+def _follow(db, where, tops, match, out, use_colour, stop=None, interval=0.25):
+    """`where`: (conds, params) by name (_where_names)."""
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
@@ -218,7 +283,7 @@ def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval
         rows = []
         try:
             if followers is None:
-                followers = _followers(db, conds, params, tops)
+                followers = _followers(db, where, tops)
             for f in followers:
                 rows.extend(r for r in f.poll() if match(r))
         except DatabaseError as e:
@@ -238,15 +303,16 @@ def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval
             time.sleep(interval)
 
 
-def _followers(db, conds, params, tops):
+def _followers(db, where, tops):
     from CryoCore.Tools._follow import IdFollower
     followers = []
     for table in _SELECT:
         base = max(0, tops[table] - LOOKBACK)
+        conds, params = where
         known = set(r[0] for r in _fetch(db, table, conds, params, after=base,
                                          upto=tops[table]))
         fetch = (lambda after, t=table, k=known:
-                 [r for r in _fetch(db, t, conds, params, after=after) if r[0] not in k])
+                 [r for r in _fetch(db, t, where[0], where[1], after=after) if r[0] not in k])
         followers.append(IdFollower(fetch, start_after=base))
     return followers
 
