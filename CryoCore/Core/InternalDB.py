@@ -71,6 +71,7 @@ _SQLITE_REWRITES = [
     (re.compile(r"\bCURRENT_TIMESTAMP\(\d*\)", re.I), "CURRENT_TIMESTAMP"),
     (re.compile(r"\bUNSIGNED\b", re.I), ""),
     (re.compile(r"\bSELECT\s+STRAIGHT_JOIN\b", re.I), "SELECT"),  # SQLite: a hint it lacks
+    (re.compile(r"\bAS\s+BINARY\)", re.I), "AS BLOB)"),  # CAST(x AS BINARY): bytes as they are
     (re.compile(r"\bINT(EGER)?\s+(NOT\s+NULL\s+)?PRIMARY\s+KEY\s+AUTOINCREMENT", re.I),
      "INTEGER PRIMARY KEY AUTOINCREMENT"),
 ]

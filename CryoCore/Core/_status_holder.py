@@ -83,13 +83,16 @@ class StatusHolder(object):
                 element = self.create_status_element(name, initial_value, expire_time)
             return element
 
-    def remove_status_element(self, name):
+    def remove_status_element(self, element):
+        """Forget `element` (the StatusElement, as the original takes it, or its name)."""
+        is_element = hasattr(element, "get_name") and hasattr(element, "holder")
+        name = to_text(element.get_name() if is_element else element)
         with self._lock:
-            try:
-                del self._elements[to_text(name)]
-            except KeyError:
+            held = self._elements.get(name)
+            if held is None or is_element and held is not element:
                 raise NoSuchElementException("no status element %r in channel %s"
                                              % (name, self.name))
+            del self._elements[name]
 
     def _implicit(self, name):
         """``holder[name]``: get or create with the API's default expire time."""

@@ -15,9 +15,10 @@ STATUS2D_COLUMNS = ("timestamp", "paramid", "chanid", "posx", "posy", "value", "
 class _Ids(object):
     """Channel and parameter ids of one database, cached (writer thread only)."""
 
-    def __init__(self, db):
+    def __init__(self, db, on_ready=None):
         self.db = db
         self.ready = False
+        self.on_ready = on_ready  # called with the db settings once the tables exist
         self.channels = {}
         self.params = {}    # (channel, name) -> (paramid, chanid)
         self.params2d = {}  # (channel, name) -> [paramid, chanid, sizex, sizey]
@@ -34,6 +35,8 @@ class _Ids(object):
         if not self.ready:
             _schema.ensure(self.db, "status")
             self.ready = True
+            if self.on_ready is not None:
+                self.on_ready(self.db.settings)
 
     def _exact(self, select, params):
         """The row whose name (its last column) is exactly params[0]: MySQL's `=` also

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import os
 import threading
 
-from . import InternalDB, _runtime
+from . import InternalDB, _runtime, _status_upkeep
 from ._compat import PY2, text_type, to_text
 from ._exceptions import DatabaseError
 from ._status_ids import STATUS2D_COLUMNS, STATUS_COLUMNS, _Ids  # noqa: F401
@@ -96,7 +96,7 @@ class _State(object):
     def __init__(self):
         writer = _runtime.writer()
         db = InternalDB.mysql("Status", service="status")
-        ids = _Ids(db)
+        ids = _Ids(db, on_ready=_status_upkeep.start)  # indexes and autoclean, in the background
         self.writer = writer
         self.put = writer.put
         self.status = StatusSink(db, ids)

@@ -11,9 +11,8 @@ import errno
 import os
 import re
 import sys
-import time
 
-from CryoCore.Core import _settings
+from CryoCore.Core import _settings, _timeparse
 from CryoCore.Core._compat import PY2, to_text
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError
 
@@ -151,29 +150,12 @@ def like_escape(text):
 
 
 # -- time -----------------------------------------------------------------
-_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_since(text, now=None):
-    """Epoch seconds from `text`: epoch, negative seconds ago, ctime text, or 30s/10m/2h/1d."""
-    now = time.time() if now is None else now
-    raw = (text or "").strip()
-    m = _RELATIVE.match(raw)
-    if m:
-        return now - float(m.group(1)) * _UNITS[m.group(2)]
+    """Epoch seconds from `text` (see ``CryoCore.Core._timeparse``); ToolError if no time."""
     try:
-        value = float(raw)
-    except ValueError:
-        pass
-    else:
-        if value == value and abs(value) != float("inf"):  # nan and inf are no time
-            return now + value if value < 0 else value
-    try:
-        return time.mktime(time.strptime(" ".join(raw.split()), "%a %b %d %H:%M:%S %Y"))
-    except ValueError:
-        raise ToolError("cannot parse time %r: use epoch seconds, -SECONDS, 30s/10m/2h/1d "
-                        "or ctime text like 'Tue Aug  2 11:44:23 2016'" % (text,))
+        return _timeparse.parse_time(text, now)
+    except ValueError as e:
+        raise ToolError(str(e))
 
 
 # -- the edge ---------------------------------------------------------------
