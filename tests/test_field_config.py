@@ -48,8 +48,8 @@ def configtool(backend, *argv, **kwargs):
 def test_change_detection_independent_of_writers_time_zone(backend):
     """Writes by tools in two time zones (UTC, then New York) both reach a New York
     program's callback within 1 s."""
-    watcher = subprocess.Popen([sys.executable, "-c", WATCHER], env=_env(backend, "America/New_York"),
-                               stdout=subprocess.PIPE)
+    watcher = subprocess.Popen([sys.executable, "-c", WATCHER],
+                               env=_env(backend, "America/New_York"), stdout=subprocess.PIPE)
     lines = Lines(watcher)
     try:
         assert lines.wait_for(lambda l: "ready" in l, 30)
