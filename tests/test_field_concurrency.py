@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-
 PROCESSES = 20
 ROUNDS = 4  # new top folders raced for, one after the other (a race may be missed once)
 
