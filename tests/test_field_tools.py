@@ -188,3 +188,18 @@ def test_default_sqlite_database_and_directory_are_private(tmp_path):
     home = tmp_path / ".cryocore"
     assert oct(os.stat(str(home)).st_mode & 0o777) == oct(0o700)
     assert oct(os.stat(str(home / "cryocore.db")).st_mode & 0o777) == oct(0o600)
+
+
+@pytest.mark.parametrize("name,line", [("TailLog", "TailLog.py --logger "),
+                                       ("TailStatus", "TailStatus.py --channel ")])
+def test_viewer_completion_never_creates_the_database(name, line, tmp_path):
+    """Tab completion of a viewer pointed at a missing SQLite file creates nothing."""
+    pytest.importorskip("argcomplete")
+    missing = tmp_path / "none" / "x.db"
+    env = _env(tmp_path, {"db_type": "sqlite", "db_path": str(missing)})
+    out = str(tmp_path / "completions")
+    env.update(_ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)),
+               _ARGCOMPLETE_STDOUT_FILENAME=out, COMP_WORDBREAKS=" \t\n\"'><=;|&(:")
+    subprocess.call([sys.executable, os.path.join(ROOT, "CryoCore", "Tools", name + ".py")],
+                    env=env, cwd=str(tmp_path))
+    assert not (tmp_path / "none").exists()

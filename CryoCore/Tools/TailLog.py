@@ -356,7 +356,8 @@ def _column_completer(column):
     """Complete names from the log table of the database the other flags name."""
     def complete(prefix, parsed_args=None, **kwargs):
         try:
-            db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"))
+            db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"),
+                                  create=False)
             rows = db._execute("SELECT DISTINCT %s FROM log WHERE %s LIKE %%s ESCAPE '|' "
                                "ORDER BY %s LIMIT 500" % (column, column, column),
                                (_common.like_escape(to_text(prefix or u"")) + u"%",)).fetchall()

@@ -391,7 +391,8 @@ def _timeseries(args, since, out):
 # -- completion -------------------------------------------------------------------
 def _completion_db(parsed_args):
     from CryoCore.Core import InternalDB
-    return InternalDB.mysql("TailStatus", config=_common.db_settings(parsed_args, "status"))
+    return InternalDB.mysql("TailStatus", config=_common.db_settings(parsed_args, "status"),
+                            create=False)
 
 
 def _complete_channels(prefix, parsed_args, **kwargs):
