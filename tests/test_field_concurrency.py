@@ -15,6 +15,7 @@ ROUNDS = 4  # new top folders raced for, one after the other (a race may be miss
 # create the tables, the default version and the shared folders at the same moment.
 RACER = r"""
 import sys, time
+from CryoCore import API
 start, i, rounds = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 for r in range(rounds):
     name = "SysN%d.Module%d" % (r, i) if i % 2 == 0 else "SysN%d.Shared" % r
@@ -71,6 +72,7 @@ def test_get_or_create_race_free_on_an_empty_database(backend):
 # ends in one of the ways a real program's child does.
 FORKER = r"""
 import os, sys
+from CryoCore import API
 cfg = API.get_config("ForkT")
 status = API.get_status("ForkT")
 log = API.get_log("ForkT")
