@@ -59,6 +59,7 @@ def build_parser():
                         help="--grep context rows after")
     parser.add_argument("-B", "--before", type=int, default=None, metavar="N",
                         help="--grep context rows before")
+    parser.add_argument("--source", help="only rows DbSync copied from this field source")
     parser.add_argument("--clear-all", action="store_true", help="delete every log row (asks)")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask (--clear-all)")
     parser.add_argument("keywords", nargs="*",
@@ -76,6 +77,8 @@ def main(argv=None):
     db = _open(args)
     if not _has_table(db, args.follow and not (args.clear_all or args.list)):
         return 0  # no CryoCore log table yet: nothing to show or delete
+    _common.resolve_source(db, args)
+    query.extra = _common.source_condition(args, "cc_source")
     if args.clear_all:
         return _clear_all(db, args)
     if args.list:
@@ -162,8 +165,10 @@ class Query(object):
             lines = None
         return cls(level, args.module, args.logger, since, args.keywords, lines)
 
+    extra = ([], [])  # conditions from outside the filters (--source)
+
     def where(self):
-        clauses, params = [], []
+        clauses, params = list(self.extra[0]), list(self.extra[1])
         if self.level is not None:
             clauses.append("level >= %s")
             params.append(self.level)

@@ -52,6 +52,7 @@ def _parser():
     parser.add_argument("--channel", action="append", default=[],
                         help="only this channel (repeatable)").completer = _complete_channels
     parser.add_argument("--list-channels", action="store_true", help="list the channels")
+    parser.add_argument("--source", help="only rows DbSync copied from this field source")
     parser.add_argument("--clear-all", action="store_true",
                         help="delete every status value (asks first)")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask (--clear-all)")
@@ -118,7 +119,7 @@ def _where_names(args, since):
     """SQL conditions by name, shared by both tables (columns prefixed s/c/p): for
     following, where channels and parameters made after the start must match too (the
     rows read are only the new ones)."""
-    conds, params = [], []
+    conds, params = _common.source_condition(args)
     if since is not None:
         conds.append("s.timestamp >= %s")
         params.append(since)
@@ -165,7 +166,7 @@ def _where(db, table, args, since):
     """SQL conditions and parameters for `table` (columns prefixed s/c/p).  Channels and
     channel:name are looked up in the small tables first and given as ids, so the big
     table is read by its own indexes, never joined the wrong way round."""
-    conds, params = [], []
+    conds, params = _common.source_condition(args)
     if since is not None:
         conds.append("s.timestamp >= %s")
         params.append(since)
@@ -361,6 +362,7 @@ def main(argv=None, out=None, stop=None):
     follow = args.follow and not (args.list_channels or args.clear_all)
     if not _has_tables(db, follow, stop):
         return 0  # no CryoCore status tables yet: nothing to show or delete
+    _common.resolve_source(db, args)
     if args.list_channels:
         _write(_channels(db), out)
         return 0
