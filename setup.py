@@ -16,7 +16,8 @@ else:
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
          "TailStatus": "ccstatus", "TailLog": "cclog",
-         "StatusExport": "ccexport", "StatusPlot": "ccplot", "DbSync": "ccsync"}
+         "StatusExport": "ccexport", "StatusPlot": "ccplot", "DbSync": "ccsync",
+         "Snapshot": "ccsnapshot"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):
     target = "CryoCore.Tools.%s:console_main" % tool

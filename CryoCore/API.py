@@ -37,14 +37,16 @@ log_level = {logging.CRITICAL: "CRITICAL", logging.ERROR: "ERROR", logging.WARNI
              logging.INFO: "INFO", logging.DEBUG: "DEBUG", logging.NOTSET: "NOTSET"}
 
 
-def get_config(name=None, version="default", db_cfg=None):
+def get_config(name=None, version="default", db_cfg=None, at=None):
     """The configuration rooted at `name` (None: the root) of `version`.
 
     "default" (or None) means the version named by the ``default_version``
     parameter; an unknown version is created.  Same arguments, same object.
+    With `at` (epoch seconds or time text such as ``"10m"`` or ISO 8601): a read-only
+    view of the tree as it was then, from the config history.
     """
     from .Core import Config
-    return Config.get_config(name, version, db_cfg)
+    return Config.get_config(name, version, db_cfg, at=at)
 
 
 def get_status(name):

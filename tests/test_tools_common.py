@@ -11,8 +11,9 @@ import pytest
 from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot")
+TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
+         "Snapshot")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsnapshot")
 
 
 @pytest.mark.smoke

@@ -246,12 +246,18 @@ def _store_for(db_cfg=None):
         return store
 
 
-def get_config(name=None, version="default", db_cfg=None, exact=False):
+def get_config(name=None, version="default", db_cfg=None, at=None, exact=False):
     """The NamedConfiguration rooted at `name` of `version` (same arguments, same object).
 
-    With `exact` (the tools' explicit ``-v``), "default" is the version named
-    "default", not the one its ``default_version`` parameter names."""
+    With `at` (epoch seconds or time text): a new read-only view of the tree as it was
+    then, from the config history (writes raise ConfigException).  With `exact` (the
+    tools' explicit ``-v``), "default" is the version named "default", not the one its
+    ``default_version`` parameter names."""
     store = _store_for(db_cfg)
+    if at is not None:
+        from . import _config_past
+        past = _config_past.PastStore(store.db, _config_past.epoch_of(at))
+        return NamedConfiguration(name, version, db_cfg, _store=past, _exact=bool(exact))
     key = (name or None, version or "default", store, bool(exact))
     with _lock:
         cfg = _configs.get(key)
