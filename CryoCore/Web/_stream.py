@@ -1,0 +1,116 @@
+"""Live updates: one poller for the whole server, fanned out to every SSE client.
+
+While at least one client listens, the hub asks the reading layer for new status and
+log rows every `interval` seconds (in a worker thread) and hands each batch to every
+client's queue.  Status rows are followed with a look-back (``IdFollower``) so rows
+that commit out of id order are not skipped.  A client too slow to keep up is sent
+``reset`` (reload your snapshot) instead of being allowed to grow without bound.
+"""
+from __future__ import absolute_import, division, print_function
+
+import asyncio
+import json
+import time
+
+import anyio
+
+from CryoCore.Tools._follow import IdFollower
+
+INTERVAL = 0.25          # seconds between polls while someone listens
+QUEUE_EVENTS = 200       # events a client may lag behind before it gets `reset`
+HEARTBEAT = 15.0         # seconds between keep-alive comments
+MAX_ROWS = 5000          # rows per poll and kind; the rest come on the next poll
+
+
+def sse(event, data):
+    """One server-sent event."""
+    return "event: %s\ndata: %s\n\n" % (event, json.dumps(data, separators=(",", ":")))
+
+
+class Hub(object):
+    """Polls once for everybody; each subscriber gets an asyncio.Queue of SSE texts."""
+
+    def __init__(self, data, limiter, interval=INTERVAL):
+        self.data = data
+        self.limiter = limiter
+        self.interval = interval
+        self.clients = set()
+        self._task = None
+        self._status = None     # IdFollower, None until a status database is seen
+        self._logs = None       # IdFollower over log rows, None until a log database is seen
+        self.polls = 0
+
+    def subscribe(self):
+        queue = asyncio.Queue(QUEUE_EVENTS)
+        self.clients.add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+        return queue
+
+    def unsubscribe(self, queue):
+        self.clients.discard(queue)
+
+    async def stop(self):
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass  # stopping: whatever the last poll was doing no longer matters
+
+    async def _run(self):
+        self._status = self._logs = None  # rows before the first client are in snapshots
+        while self.clients:
+            started = time.time()
+            try:
+                events = await anyio.to_thread.run_sync(self._poll, limiter=self.limiter)
+            except Exception as e:  # the database went away: tell clients, keep trying
+                events = [sse("problem", {"message": " ".join(str(e).split())})]
+            for text in events:
+                self.publish(text)
+            await asyncio.sleep(max(0.05, self.interval - (time.time() - started)))
+
+    def publish(self, text):
+        for queue in list(self.clients):
+            try:
+                queue.put_nowait(text)
+            except asyncio.QueueFull:  # too slow: drop its backlog, it reloads a snapshot
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(sse("reset", {"why": "too slow"}))
+
+    def _poll(self):
+        """The SSE texts of one poll (runs in a worker thread)."""
+        self.polls += 1
+        events = []
+        if self._status is None:
+            top = self.data.status_max_id()
+            if top is not None:
+                self._status = IdFollower(self._status_rows, top)
+                if self.polls > 1:  # the database appeared while clients watched
+                    events.append(sse("reset", {"why": "status database found"}))
+        else:
+            rows = self._status.poll()
+            if rows:
+                events.append(sse("status", [[r[0], r[1], r[2], r[3], r[4]] for r in rows]))
+        if self._logs is None:
+            top = self.data.log_max_id()
+            if top is not None:
+                self._logs = IdFollower(self._log_rows, top)
+                if self.polls > 1:
+                    events.append(sse("reset", {"why": "log database found"}))
+        else:
+            rows = self._logs.poll()
+            if rows:
+                events.append(sse("logs", [r[1] for r in rows]))
+        return events
+
+    def _log_rows(self, after_id):
+        return [(r["id"], r) for r in self.data.logs(after_id=after_id, limit=MAX_ROWS)]
+
+    def _status_rows(self, after_id):
+        found = self.data.status_changes(after_id)
+        if found is None:
+            return []
+        return list(found[1])[:MAX_ROWS]
