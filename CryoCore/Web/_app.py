@@ -452,7 +452,8 @@ def make_app(options=None):
     middleware.append(Middleware(GZipMiddleware, minimum_size=1000))
 
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={
-        BadRequest: bad_request, NotFound: not_found, ConfigValueError: config_value,
+        BadRequest: bad_request, ValueError: bad_request, NotFound: not_found,
+        ConfigValueError: config_value,
         HTTPException: http_error, Exception: server_error},
         lifespan=_lifespan(server))
     app.state.server = server

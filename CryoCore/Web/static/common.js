@@ -1,4 +1,4 @@
-/* CryoCore dashboard: what every page shares (no data is ever put into innerHTML). */
+/* CryoCore dashboard: what every page shares (data only ever becomes text, never HTML). */
 "use strict";
 var CC = (function () {
   var utc = localStorage.getItem("cc.utc") === "1";
