@@ -11,8 +11,8 @@ import pytest
 from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog")
+TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "WebServer")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccweb")
 
 
 @pytest.mark.smoke

@@ -39,6 +39,7 @@ class Hub(object):
         self._status = None     # IdFollower, None until a status database is seen
         self._logs = None       # IdFollower over log rows, None until a log database is seen
         self.polls = 0
+        self._missing = set()  # kinds whose database did not exist at a poll
 
     def subscribe(self):
         queue = asyncio.Queue(QUEUE_EVENTS)
@@ -61,6 +62,7 @@ class Hub(object):
 
     async def _run(self):
         self._status = self._logs = None  # rows before the first client are in snapshots
+        self._missing = set()
         while self.clients:
             started = time.time()
             try:
@@ -85,26 +87,27 @@ class Hub(object):
         self.polls += 1
         events = []
         if self._status is None:
-            top = self.data.status_max_id()
-            if top is not None:
-                self._status = IdFollower(self._status_rows, top)
-                if self.polls > 1:  # the database appeared while clients watched
-                    events.append(sse("reset", {"why": "status database found"}))
-        else:
+            self._status = self._follower(self.data.status_max_id, self._status_rows, "status")
+        if self._status is not None:
             rows = self._status.poll()
             if rows:
                 events.append(sse("status", [[r[0], r[1], r[2], r[3], r[4]] for r in rows]))
         if self._logs is None:
-            top = self.data.log_max_id()
-            if top is not None:
-                self._logs = IdFollower(self._log_rows, top)
-                if self.polls > 1:
-                    events.append(sse("reset", {"why": "log database found"}))
-        else:
+            self._logs = self._follower(self.data.log_max_id, self._log_rows, "logs")
+        if self._logs is not None:
             rows = self._logs.poll()
             if rows:
                 events.append(sse("logs", [r[1] for r in rows]))
         return events
+
+    def _follower(self, max_id, fetch, what):
+        """An IdFollower from the newest row (earlier rows are in the clients' snapshots),
+        or from the first row of a database that did not exist when the clients loaded."""
+        top = max_id()
+        if top is None:
+            self._missing.add(what)
+            return None
+        return IdFollower(fetch, 0 if what in self._missing else top)
 
     def _log_rows(self, after_id):
         return [(r["id"], r) for r in self.data.logs(after_id=after_id, limit=MAX_ROWS)]
