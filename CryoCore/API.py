@@ -6,24 +6,28 @@ only wires; the services live in ``CryoCore.Core``.
 from __future__ import absolute_import, division, print_function
 
 import logging
+import sys
 
-from .Core import _runtime, _settings
+from .Core import _runtime, _settings, _status_upkeep
 from .Core._exceptions import (ConfigException, IntegrityException,  # noqa: F401
                                NoSuchParameterException, NoSuchVersionException,
                                VersionAlreadyExistsException)
 
-__all__ = ["get_config", "get_status", "get_log", "shutdown", "reset", "api_stop_event",
+__all__ = ["get_config", "get_status", "get_log", "get_status_listener", "shutdown", "reset",
+           "api_stop_event",
            "set_config_db", "get_config_db", "set_log_level", "log_level_str", "log_level"]
 
 #: Set by shutdown(); long-running loops watch it.
 api_stop_event = _runtime.api_stop_event
 
+# Settable by programs (API.x = ...); Core reads them through _runtime.settable().
 #: Expire time (seconds) of implicitly created status elements; None = never.
-cc_default_expire_time = None
+cc_default_expire_time = _runtime.SETTABLE["cc_default_expire_time"]
 #: Seconds a producer may wait for room in a full queue (we never block: kept for compatibility).
-queue_timeout = 0.5
+queue_timeout = _runtime.SETTABLE["queue_timeout"]
 #: Seconds shutdown() waits for an unreachable database before giving up on the rest.
-shutdown_grace_period = 5.0
+shutdown_grace_period = _runtime.SETTABLE["shutdown_grace_period"]
+_runtime.read_settable_from(sys.modules[__name__])
 
 #: Level name -> number, and number -> name, as in the original.
 log_level_str = {"CRITICAL": logging.CRITICAL, "FATAL": logging.FATAL, "ERROR": logging.ERROR,
@@ -47,6 +51,23 @@ def get_status(name):
     """The StatusHolder of channel `name` (one per name per process)."""
     from .Core import Status
     return Status.get_status(name)
+
+
+def get_status_listener(clock=None):
+    """A started StatusListener thread: ``add_monitors([(channel, name)])``, then
+    ``get_last_value(channel, name)``; with a ``StatusListener.Clock`` it replays the past."""
+    from .Core.Status.StatusListener import StatusListener
+    listener = StatusListener(clock=clock)
+    listener.start()
+    return listener
+
+
+def _autoclean_setting():
+    """Config System.Status.MySQL.autoclean, read without creating it (None when unset)."""
+    return get_config("System.Status.MySQL")["autoclean"]
+
+
+_status_upkeep.autoclean_setting = _autoclean_setting
 
 
 def get_log(name, prefix=None):

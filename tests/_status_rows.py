@@ -31,7 +31,8 @@ def run(spec, hold):
         element = holder.new(name, expire_time=expire.get("%s:%s" % (channel, name)))
         element.set_value(value, force_update=True, timestamp=ts)
     for channel, name, size, x, y, value, ts in spec.get("grids", []):
-        element = API.get_status(channel).new2d(name, tuple(size))
+        element = API.get_status(channel).new2d(name, tuple(size),
+                                                expire_time=expire.get("%s:%s" % (channel, name)))
         element.set_value((x, y), value, force_update=True, timestamp=ts)
     for logger, level, message in spec.get("log", []):
         API.get_log(logger).log(level, message)

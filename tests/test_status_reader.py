@@ -2,8 +2,10 @@
 wrote: every expected result is recomputed in plain Python from those rows."""
 from __future__ import absolute_import, division, print_function
 
+import io
 import math
 import random
+import sys
 
 import pytest
 
@@ -258,4 +260,8 @@ def test_viewer_alters_nothing_on_an_original_database(backend):
         reader.changes_since(0)
     finally:
         reader.close()
+    from CryoCore.Tools import TailStatus, _common
+    out = io.StringIO() if sys.version_info[0] > 2 else io.BytesIO()
+    assert _common.run(lambda a: TailStatus.main(a, out=out), ["--timeseries", "-", "Old:v"]) == 0
+    assert out.getvalue().splitlines()[-1] == "%s,38" % float(BASE + 19)
     assert (_schema_text(backend), backend.sql("SELECT * FROM status ORDER BY id")) == before

@@ -14,7 +14,8 @@ import threading
 from . import _config_io, _runtime
 from . import _config_types as T
 from ._compat import string_types, to_text
-from ._config_store import Store, epoch
+from ._config_cache import ConfigParameter, epoch
+from ._config_store import Store
 from ._config_types import ParameterExistsException  # noqa: F401
 from ._exceptions import (ConfigException, ConfigValueError, IntegrityException,  # noqa: F401
                           NoSuchParameterException, NoSuchVersionException,
@@ -23,80 +24,6 @@ from ._exceptions import (ConfigException, ConfigValueError, IntegrityException,
 __all__ = ["Configuration", "NamedConfiguration", "ConfigParameter", "get_config",
            "ConfigException", "ConfigValueError", "IntegrityException", "NoSuchParameterException",
            "NoSuchVersionException", "VersionAlreadyExistsException", "ParameterExistsException"]
-
-
-class ConfigParameter(object):
-    """One parameter or folder as it was when read: attributes ``id``, ``name``,
-    ``value`` (typed), ``datatype``, ``comment``, ``last_modified`` (epoch
-    seconds), ``children`` (list of ConfigParameter), ``path`` and ``version``."""
-
-    def __init__(self, config, vc, node, path):
-        self._config = config
-        self._vc = vc
-        self._load(node)
-        self.path = path
-        self.version = vc.name
-
-    def _load(self, node):
-        self.id = node.id
-        self.parent = node.parent
-        self.name = node.name
-        self.value = node.value
-        self.datatype = node.datatype
-        self.comment = node.comment
-        self.last_modified = node.modified
-
-    @property
-    def children(self):
-        vc = self._vc
-        kids = vc.children.get(self.id, {})
-        out = []
-        for name in sorted(kids):
-            node = vc.nodes.get(kids[name])
-            if node is not None:
-                path = self.path + "." + name if self.path else name
-                out.append(ConfigParameter(self._config, vc, node, path))
-        return out
-
-    def get_value(self):
-        return self.value
-
-    def get_name(self):
-        return self.name
-
-    def get_full_path(self):
-        """The dotted path from the root (without ``root.``; the root itself is "root")."""
-        return self.path or T.ROOT
-
-    def set_value(self, value, datatype=None, check=True, commit=True):
-        """Store a new value; with `check` it must fit the type unless `datatype` is given."""
-        if not self.path:
-            raise ConfigValueError("the root folder holds no value")
-        if not commit:
-            dt = datatype or (self.datatype if check else T.guess_python(value))
-            self.value, self.datatype = T.convert(value, dt, self.path), dt
-            return
-        self._config._store.set(self._vc, self.path, value, datatype=datatype, check=check)
-        self._refresh()
-
-    def set_comment(self, comment, commit=True):
-        """Store a new comment."""
-        if not commit:
-            self.comment = comment
-            return
-        self._config._store.set_comment(self._vc, self.path, comment)
-        self._refresh()
-
-    def _refresh(self):
-        node = self._vc.paths.get(self.path)
-        if node is not None:
-            self._load(node)
-
-    def __str__(self):
-        return "%s = %s" % (self.get_full_path(), self.value)
-
-    def __repr__(self):
-        return "<ConfigParameter %s=%r (%s)>" % (self.get_full_path(), self.value, self.datatype)
 
 
 class Configuration(object):

@@ -67,6 +67,7 @@ _SQLITE_REWRITES = [
     (re.compile(r"\bON\s+UPDATE\s+CURRENT_TIMESTAMP(\(\d*\))?", re.I), ""),
     (re.compile(r"\bCURRENT_TIMESTAMP\(\d*\)", re.I), "CURRENT_TIMESTAMP"),
     (re.compile(r"\bUNSIGNED\b", re.I), ""),
+    (re.compile(r"\bAS\s+BINARY\)", re.I), "AS BLOB)"),  # CAST(x AS BINARY): bytes as they are
     (re.compile(r"\bINT(EGER)?\s+(NOT\s+NULL\s+)?PRIMARY\s+KEY\s+AUTOINCREMENT", re.I),
      "INTEGER PRIMARY KEY AUTOINCREMENT"),
 ]

@@ -79,7 +79,7 @@ class Copies(object):
     def serve(self, name, required=True):
         """Serve the copy of version `name` from the cache; without one raise the last
         connect error clearly (or return None unless `required`)."""
-        from ._config_store import VersionCache
+        from ._config_cache import VersionCache
         store = self.store
         copy = load(self.settings, name) if self.enabled else None
         error = self._down[1] if self._down else None
@@ -106,7 +106,7 @@ class Copies(object):
         Returns False when the version is live after all (write normally).
         """
         from . import _config_types as T
-        from ._config_store import Node
+        from ._config_cache import Node
         with self.store._lock:
             if not vc.from_copy:
                 return False
@@ -320,7 +320,7 @@ def _tell(level, message):
     from .InternalDB import report
     report(message)
     try:
-        from .. import API
-        getattr(API.get_log(LOGGER), level)(message)
+        from ._log_service import get_log
+        getattr(get_log(LOGGER), level)(message)
     except Exception as e:  # the log service must never keep the config from loading
         report("cannot log through %s: %s" % (LOGGER, e))

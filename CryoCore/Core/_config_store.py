@@ -17,6 +17,7 @@ import time
 from . import InternalDB, _config_io, _config_lkg, _runtime, _schema
 from . import _config_types as T
 from ._compat import one_line, to_text
+from ._config_cache import ROOT_NODE, ConfigParameter, Node, VersionCache, epoch  # noqa: F401
 from ._exceptions import (ConfigValueError, DatabaseError, IntegrityException,
                           NoSuchVersionException, VersionAlreadyExistsException,
                           is_connection_error)
@@ -26,74 +27,6 @@ LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed la
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
-
-
-def epoch(dt):
-    """Epoch seconds of a naive local datetime (None stays None)."""
-    if dt is None:
-        return None
-    return time.mktime(dt.timetuple()) + dt.microsecond / 1e6
-
-
-class Node(object):
-    """One cached row: `value` is typed, `text` what the column holds."""
-    __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified",
-                 "modified")
-
-    def __init__(self, id, parent, name, text, datatype, comment, last_modified):
-        self.id, self.parent, self.name = id, parent, name
-        self.text, self.datatype, self.comment = text, datatype, comment
-        self.value = T.from_db(text, datatype)
-        self.last_modified = last_modified  # a naive local datetime, as the database gave it
-        self.modified = epoch(last_modified)  # the same in epoch seconds
-
-    def same(self, other):
-        return (other is not None and self.parent == other.parent and self.name == other.name
-                and self.text == other.text and self.datatype == other.datatype
-                and self.comment == other.comment)
-
-
-ROOT_NODE = Node(0, None, T.ROOT, None, "folder", None, None)
-
-
-class VersionCache(object):
-    """The cached tree of one version.  Readers use `paths` (full path -> Node)."""
-
-    def __init__(self, name):
-        self.name = name
-        self.id = None
-        self.device = self.comment = None
-        self.nodes = {}      # id -> Node
-        self.children = {}   # parent id -> {name: id}
-        self.paths = {}      # full path -> Node (no "root." prefix)
-        self.path_of = {}    # id -> full path
-        self.idsum = 0
-        self.max_lm = None
-        self.generation = 0  # bumped on every change (ConfigUI redraws on it)
-        self.from_copy = None  # path of the last-known-good copy while serving it
-        self.pending = []    # set_default calls made while serving a copy
-
-    def _rebuild(self):
-        children = {}
-        for node in self.nodes.values():
-            children.setdefault(node.parent, {})[node.name] = node.id
-        paths, path_of = {}, {}
-        stack = [(0, "")]
-        while stack:
-            pid, base = stack.pop()
-            for name, nid in children.get(pid, {}).items():
-                path = base + "." + name if base else name
-                if nid in path_of:  # a cycle in a damaged table: ignore
-                    continue
-                paths[path], path_of[nid] = self.nodes[nid], path
-                stack.append((nid, path))
-        self.children, self.paths, self.path_of = children, paths, path_of
-        self.idsum = sum(self.nodes)
-
-    def lookup_id(self, path):
-        if path == "":
-            return ROOT_NODE
-        return self.paths.get(path)
 
 
 def _text(v):
@@ -402,7 +335,6 @@ class Store(object):
     def _fire(self, events):
         if not events or not self._callbacks:
             return
-        from .Config import ConfigParameter
         with self._cb_lock:
             callbacks = list(self._callbacks.values())
         for vc, path, node in events:

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 import time
 
 from .InternalDB import connect
-from ._status_sink import _Ids
+from ._status_ids import _Ids
 
 CHANNEL = "CryoCore"
 FIELDS = ("queued", "spooled", "dropped", "failed", "last_error")

@@ -29,6 +29,23 @@ _after_writer = []  # (name, fn) run once the writer has drained (close sinks' c
 _resetters = []  # fn() that forget a service's cached objects
 _pid = os.getpid()
 
+#: The values a program may change as attributes of ``API`` (the original's names), with
+#: their defaults.  ``API`` hands itself over with ``read_settable_from``: Core never
+#: imports ``API``.
+SETTABLE = {"cc_default_expire_time": None, "queue_timeout": 0.5, "shutdown_grace_period": 5.0}
+_settable_source = None
+
+
+def read_settable_from(namespace):
+    """Read the SETTABLE values as attributes of `namespace` (the API module) from now on."""
+    global _settable_source
+    _settable_source = namespace
+
+
+def settable(name):
+    """The current value of the SETTABLE value `name`."""
+    return getattr(_settable_source, name, SETTABLE[name])
+
 
 def writer():
     """The process's one background writer (created on first use)."""
@@ -138,8 +155,7 @@ def reset(grace=None):
 
 
 def _at_exit():
-    from .. import API
-    API.shutdown()
+    shutdown(settable("shutdown_grace_period"))
 
 
 atexit.register(_at_exit)

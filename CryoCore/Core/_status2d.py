@@ -3,8 +3,8 @@ from __future__ import absolute_import, division, print_function
 
 from . import _status_sink as _sink
 from ._compat import integer_types
-from .Status import (MAX_NAME_LENGTH_2D, StatusElement, _CHECK_PID, _Never, _fire, _name,
-                     _now)
+from ._status_element import (MAX_NAME_LENGTH_2D, StatusElement, _CHECK_PID, _Never, _fire,
+                              _name, _now)
 
 
 def _size(size):

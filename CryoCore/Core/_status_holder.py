@@ -4,8 +4,8 @@ from __future__ import absolute_import, division, print_function
 import threading
 
 from . import _runtime
-from .Status import (MAX_NAME_LENGTH, NoSuchElementException, StatusElement, _name,
-                     _report_error)
+from ._status_element import (MAX_NAME_LENGTH, NoSuchElementException, StatusElement, _name,
+                              _report_error)
 from ._status2d import Status2DElement
 from ._compat import to_text
 
@@ -96,8 +96,8 @@ class StatusHolder(object):
 
     def _implicit(self, name):
         """``holder[name]``: get or create with the API's default expire time."""
-        from .. import API  # read at creation time; imported lazily (API imports us)
-        return self.get_or_create_status_element(name, None, API.cc_default_expire_time)
+        return self.get_or_create_status_element(name, None,
+                                                 _runtime.settable("cc_default_expire_time"))
 
     # -- mapping --------------------------------------------------------------
     def __getitem__(self, name):

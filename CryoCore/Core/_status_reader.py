@@ -28,6 +28,9 @@ CHUNK = 5000
 #: Ids per ``IN (...)`` list.
 IN_CHUNK = 500
 _TABLES = ("status_channel", "status_parameter", "status")
+# A LIMIT no range reaches: the database computes each row's number once (a derived table
+# with LIMIT is materialized, not merged into the GROUP BY that refers to it six times).
+_MATERIALIZE = (1 << 63) - 1
 
 
 class UnknownParameter(ValueError):
@@ -236,9 +239,9 @@ class StatusReader(object):
                "MIN(CASE WHEN r.num IS NULL THEN NULL ELSE r.ts END) AS ft, "
                "MAX(CASE WHEN r.num IS NULL THEN NULL ELSE r.ts END) AS lt "
                "FROM (SELECT FLOOR((timestamp - %%s) * %%s / %%s) AS b, timestamp AS ts, "
-               "CASE WHEN value REGEXP %%s THEN CAST(value AS DOUBLE) END AS num "
-               "FROM status WHERE paramid IN (%s) AND timestamp >= %%s AND timestamp < %%s) r "
-               "GROUP BY r.b) g ORDER BY g.b" % (p, p, p))
+               "CASE WHEN CAST(value AS BINARY) REGEXP %%s THEN CAST(value AS DOUBLE) END AS num "
+               "FROM status WHERE paramid IN (%s) AND timestamp >= %%s AND timestamp < %%s "
+               "LIMIT %d) r GROUP BY r.b) g ORDER BY g.b" % (p, p, p, _MATERIALIZE))
         args = (list(ids) + [NUMBER] + list(ids) + [NUMBER] + [start, n, span, NUMBER]
                 + list(ids) + [start, end])
         out = []
@@ -263,6 +266,27 @@ class StatusReader(object):
         paramids = None if channels is None else self._paramids_of_channels(channels)
         if paramids is not None and not paramids:
             return []
+        best = self._last_rows(paramids, t)
+        return [(native(k[0]), native(k[1]), v[0], v[2], v[3]) for k, v in sorted(best.items())]
+
+    def last_values(self, params, t=None):
+        """``{(channel, name): (timestamp, value, expires)}`` of each of `params` by t
+        (t None: newest); parameters that do not exist (yet) or have no row are left out."""
+        if not self.has_tables():
+            return {}
+        names = self._names()
+        if any(_key(*p) not in names for p in params):
+            names = self._names(refresh=True)
+        wanted = dict((_key(*p), p) for p in params)
+        paramids = [i for key in wanted for i in names.get(key, ())]
+        if not paramids:
+            return {}
+        best = self._last_rows(paramids, t)
+        return dict((wanted[k], (v[0], v[2], v[3])) for k, v in best.items() if k in wanted)
+
+    def _last_rows(self, paramids, t):
+        """{(channel, name) text: (timestamp, id, value, expires)} of the newest row by t
+        of each paramid (all parameters if `paramids` is None)."""
         cond, args = (("s2.timestamp <= %s", [t]) if t is not None
                       else ("s2.timestamp IS NOT NULL", []))
         best = {}
@@ -277,7 +301,7 @@ class StatusReader(object):
                 key = self._name_of(paramid)
                 if key not in best or (ts, row_id) > best[key][:2]:  # duplicate names
                     best[key] = (ts, row_id, to_text(value), expires)
-        return [(native(k[0]), native(k[1]), v[0], v[2], v[3]) for k, v in sorted(best.items())]
+        return best
 
     def grids_at(self, t=None, channels=None):
         """2-D values at t: ``(channel, name, timestamp, cells)`` sorted by channel, name;

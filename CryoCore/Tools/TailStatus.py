@@ -50,6 +50,11 @@ def _parser():
     parser.add_argument("--clear-all", action="store_true",
                         help="delete every status value (asks first)")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask (--clear-all)")
+    parser.add_argument("--timeseries", metavar="FILE", help="write the history of the "
+                        "FILTER parameters as CSV to FILE (- for stdout): Time,channel:param,...")
+    parser.add_argument("--fill", action="store_true",
+                        help="--timeseries: empty cells get the last known value")
+    parser.add_argument("--until", help="--timeseries: only rows before T (as --since)")
     return parser
 
 
@@ -269,6 +274,8 @@ def main(argv=None, out=None, stop=None):
         raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
     args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
     since = _common.parse_since(args.since) if args.since else None  # fails before the DB
+    if args.timeseries:
+        return _timeseries(args, since, out)
     db = _open(args)
     if args.list_channels:
         _write(_channels(db), out)
@@ -276,6 +283,25 @@ def main(argv=None, out=None, stop=None):
     if args.clear_all:
         return _clear_all(db, args, out)
     return _show(db, args, since, out, _common.use_colour(args, out), stop)
+
+
+def _timeseries(args, since, out):
+    """--timeseries FILE: the history of the selected parameters as CSV (reads only)."""
+    from CryoCore.Core._status_reader import StatusReader
+    from CryoCore.Tools import _timeseries
+    until = _common.parse_since(args.until) if args.until else None
+    reader = StatusReader(db_cfg=_common.db_settings(args, "status"))
+    try:
+        params = reader.select(args.filters) if args.filters else reader.parameters()
+        if args.timeseries == "-":
+            _write(_timeseries.rows(reader, params, since, until, args.fill), out)
+            return 0
+        with io.open(args.timeseries, "w", encoding="utf-8", newline="") as f:
+            for line in _timeseries.rows(reader, params, since, until, args.fill):
+                f.write(line + u"\n")
+    finally:
+        reader.close()
+    return 0
 
 
 # -- completion -------------------------------------------------------------------
