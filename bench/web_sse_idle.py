@@ -36,6 +36,13 @@ def cpu_share(pid, seconds):
 
 
 def reader(resp, got, stop):
+    try:
+        _read(resp, got, stop)
+    except (AttributeError, ValueError, IOError, OSError):
+        pass  # the bench closed the connection
+
+
+def _read(resp, got, stop):
     name = None
     for raw in iter(resp.readline, b""):
         line = raw.decode("utf-8").rstrip("\n")
@@ -81,9 +88,12 @@ def main():
                          for got in received if any(v == "changed" for _, v, _ in got)]
         finally:
             stop.set()
-            server.stop()
             for r in responses:
-                r.close()
+                try:
+                    r.close()
+                except AttributeError:  # already closed by its reader thread
+                    pass
+            server.stop()
     print("%s: idle server CPU with %d SSE clients %.1f%% of one core (budget 10%%), "
           "with none %.1f%%; the change reached %d of %d clients, the last after %.2f s"
           % (backend.label, CLIENTS, 100 * idle_20, 100 * idle_none, len(delivered), CLIENTS,
