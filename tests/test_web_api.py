@@ -421,3 +421,20 @@ def test_the_server_picks_up_a_database_created_after_it_started(backend, monkey
                 break
             time.sleep(0.1)
     assert before == [] and [(v["channel"], v["value"]) for v in after] == [("Late", "1")]
+
+
+def test_max_id2d_follows_the_grid_rows(backend):
+    """StatusReader.max_id2d is 0 without 2-D rows and then the highest status2d id (raw SQL)."""
+    from CryoCore.Core._status_reader import StatusReader
+    API.get_status("G")["x"] = 1
+    API.shutdown()
+    reader = StatusReader()
+    try:
+        assert reader.max_id2d() == 0
+        grid = API.get_status("G").new2d("cells", (2, 2), 0)
+        grid.set_value((1, 1), 9)
+        grid.set_value((0, 1), 3)
+        API.shutdown()
+        assert reader.max_id2d() == backend.sql("SELECT MAX(id) FROM status2d")[0][0] > 0
+    finally:
+        reader.close()

@@ -351,6 +351,12 @@ class StatusReader(object):
             return 0
         return self._q("SELECT MAX(id) FROM status")[0][0] or 0
 
+    def max_id2d(self):
+        """The highest 2-D status row id (0 when there is none): it grows when a grid changes."""
+        if not _schema.has_table(self.db, "status2d"):
+            return 0
+        return self._q("SELECT MAX(id) FROM status2d")[0][0] or 0
+
     def changes_since(self, row_id, params=None, limit=CHUNK):
         """``(new_max_id, rows)``: rows ``(id, timestamp, channel, name, value)`` with
         id > row_id (of `params` if given), by id, at most `limit`; pass new_max_id next time."""
