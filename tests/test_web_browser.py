@@ -65,13 +65,16 @@ def test_overview_shows_changes_and_errors_from_another_process(backend, demo, b
     browser.wait(lambda d: d.find_element("id", "live").text == u"\u25cf live", message="live")
     from_another_process(backend, (
         "API.get_status('Probe')['value'] = 'probe-4711'\n"
-        "API.get_log('Probe').error('<script>window.pwned=1</script> probe failure')"))
+        "API.get_log('Probe').error('<script>window.pwned=1</script> probe failure')\n"
+        "API.get_status('Detector').new2d('occupancy', (4, 6), 0).set_value((3, 5), 77)"))
     started = time.time()
     browser.wait(lambda d: "probe-4711" in d.find_element(
         "css selector", '[data-param="Probe:value"]').text, timeout=10, message="status value")
     browser.wait(lambda d: any("<script>window.pwned=1</script> probe failure" in t
                                for t in text_of(d, "#logs tr.lv-error td.message")),
                  timeout=10, message="error row")
+    browser.wait(lambda d: "77" in text_of(d, '[data-param="Detector:occupancy"] td'),
+                 timeout=10, message="grid cell")
     assert time.time() - started < 10
     assert d.execute_script("return window.pwned === undefined")
     row = d.find_element("css selector", '[data-param="Probe:value"]')

@@ -156,6 +156,15 @@ class Data(object):
     def status_max_id(self):
         return self._status_call(lambda r: r.max_id() or 0, None)
 
+    def grid_max_id(self):
+        """The newest 2-D row id (None: no database)."""
+        return self._status_call(lambda r: r.max_id2d(), None)
+
+    def grids(self):
+        return self._status_call(lambda r: [
+            {"channel": c, "name": n, "timestamp": ts, "cells": cells}
+            for c, n, ts, cells in r.grids_at(None)], [])
+
     def status_changes(self, after_id):
         """(new max id, rows (id, ts, channel, name, value)) after `after_id`; None: no database."""
         return self._status_call(lambda r: r.changes_since(after_id), None)

@@ -40,6 +40,7 @@ class Hub(object):
         self._logs = None       # IdFollower over log rows, None until a log database is seen
         self.polls = 0
         self._missing = set()  # kinds whose database did not exist at a poll
+        self._grid_top = None   # the newest 2-D row id at the last poll
 
     def subscribe(self):
         queue = asyncio.Queue(QUEUE_EVENTS)
@@ -61,7 +62,7 @@ class Hub(object):
                 pass  # stopping: whatever the last poll was doing no longer matters
 
     async def _run(self):
-        self._status = self._logs = None  # rows before the first client are in snapshots
+        self._status = self._logs = self._grid_top = None  # earlier rows: in the snapshots
         self._missing = set()
         while self.clients:
             started = time.time()
@@ -92,6 +93,10 @@ class Hub(object):
             rows = self._status.poll()
             if rows:
                 events.append(sse("status", [[r[0], r[1], r[2], r[3], r[4]] for r in rows]))
+        top2d = self.data.grid_max_id()
+        if top2d is not None and self._grid_top is not None and top2d != self._grid_top:
+            events.append(sse("grids", self.data.grids()))
+        self._grid_top = top2d
         if self._logs is None:
             self._logs = self._follower(self.data.log_max_id, self._log_rows, "logs")
         if self._logs is not None:

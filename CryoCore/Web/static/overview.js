@@ -23,7 +23,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   CC.stream({
     hello: function () { status.reset(); logs.load(); },
-    status: status.onRows, logs: logs.onRows,
+    status: status.onRows, grids: status.onGrids, logs: logs.onRows,
     reset: function () { status.reset(); logs.load(); }
   });
 });

@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", function () {
   filter.addEventListener("input", CC.debounce(apply, 80));
   CC.stream({
     hello: function () { view.reset().then(apply); },
-    status: view.onRows,
+    status: view.onRows, grids: view.onGrids,
     reset: function () { view.reset().then(apply); }
   });
 });

@@ -86,10 +86,18 @@ function StatusView(root, opts) {
   function setGrid(g) {
     var key = g.channel + ":" + g.name;
     var p = params[key] || addRow(key, g.channel, g.name);
+    var cellsText = JSON.stringify(g.cells);
+    if (p.cellsText === cellsText) return;  // unchanged
+    var changed = p.cellsText !== undefined;
+    p.cellsText = cellsText;
     p.ts = g.timestamp;
+    if (changed) {
+      p.row.classList.remove("changed");
+      void p.row.offsetWidth;
+      p.row.classList.add("changed");
+    }
     p.row.classList.add("gridrow");
     var box = CC.el("table", "grid");
-    var text = [];
     var wide = g.cells.length && g.cells[0].length > 16;
     g.cells.forEach(function (cells) {
       var tr = CC.el("tr");
@@ -100,7 +108,6 @@ function StatusView(root, opts) {
         td.title = c === null ? "no value" : String(c);
         tr.appendChild(td);
       });
-      text.push(cells.join(","));
       box.appendChild(tr);
     });
     p.v.textContent = "";
@@ -182,5 +189,8 @@ function StatusView(root, opts) {
   }
 
   setInterval(tick, 1000);
-  return {load: load, onRows: onRows, filter: filter, reset: reset, summary: summary};
+  function onGrids(grids) { if (loaded) grids.forEach(setGrid); }
+
+  return {load: load, onRows: onRows, onGrids: onGrids, filter: filter, reset: reset,
+          summary: summary};
 }
