@@ -220,3 +220,42 @@ def test_five_thousand_values_load_and_filter(sqlite_backend, browser):
         server.stop()
     print("5000 values: loaded in %.2f s, filtered in %.2f s" % (loaded, filtered))
     assert loaded < 15 and filtered < 3  # generous: a shared machine; bench/ has the figures
+
+
+def test_logged_in_user_changes_a_config_value_on_a_read_write_server(backend, browser,
+                                                                      tmp_path):
+    """On a --read-write server a logged-in user changes a value in the config tree; the
+    database holds it and the log records the web user; a wrong value is refused in place."""
+    from CryoCore.Web import _auth
+    import os
+    _auth.set_password("alice", "correct horse", iterations=1000,
+                       path=os.path.join(str(tmp_path), ".cryocore", "web.json"))
+    API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
+    API.shutdown()
+    server = Server(backend, "--read-write", env={"HOME": str(tmp_path)})
+    try:
+        d = browser.driver
+        d.get(server.url + "/config")
+        browser.wait(lambda d: d.find_element("id", "tree").get_attribute("data-loaded"))
+        assert not d.find_elements("css selector", "span.value.editable")
+        d.get(server.url + "/login?next=/config")
+        d.find_element("name", "user").send_keys("alice")
+        d.find_element("name", "password").send_keys("correct horse\n")
+        value = browser.wait(lambda d: d.find_element(
+            "css selector", 'span.value.editable[data-path="Instrument.Motor.max_rpm"]'))
+        value.click()
+        box = value.find_element("css selector", "input")
+        box.clear()
+        box.send_keys("fast\n")
+        browser.wait(lambda d: "integer" in d.find_element("id", "cfgmsg").text,
+                     message="refusal shown")
+        box.clear()
+        box.send_keys("1500\n")
+        browser.wait(lambda d: value.text == "1500", message="saved")
+        browser.screenshot("config-edit-%s" % backend.kind)
+    finally:
+        server.stop()
+    assert backend.sql("SELECT value FROM config WHERE name = %s", ("max_rpm",)) == [("1500",)]
+    logged = [r[0] for r in backend.sql("SELECT message FROM log WHERE logger = %s",
+                                        ("CryoCore.Web",))]
+    assert len(logged) == 1 and "web user alice" in logged[0]

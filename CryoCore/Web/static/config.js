@@ -26,7 +26,12 @@ document.addEventListener("DOMContentLoaded", function () {
       if (e.key === "Escape") { valueEl.textContent = fmt(node); }
       if (e.key !== "Enter") return;
       CC.postJSON("/api/config", {path: path, value: inp.value, version: current.version}, session.csrf)
-        .then(function (res) { node.value = res.value; valueEl.textContent = fmt(node); note(""); })
+        .then(function (res) {
+          node.value = res.value; node.last_modified = res.last_modified;
+          valueEl.textContent = fmt(node); note("");
+          var when = valueEl.parentNode.querySelector(".modified");
+          if (when) when.textContent = CC.fmtTime(res.last_modified, true);
+        })
         .catch(function (err) { note("Not saved: " + err.message); inp.focus(); });
     });
   }
