@@ -358,10 +358,29 @@ def test_hostile_names_values_and_messages_come_back_exactly(backend):
         assert (row["logger"], row["message"]) == (u"log<i>", hostile)
 
 
-def test_changes_says_not_available(backend):
-    """/api/changes answers 501 with a one-line JSON error until the config history exists."""
-    with client() as c:
-        one_line_error(c.get("/api/changes?since=1d"), 501)
+def test_changes_lists_the_config_history_or_says_it_is_not_available(backend, login):
+    """/api/changes gives the config history since a time (a web write among it, with the
+    values before and after); without the time-travel work it is a one-line 501."""
+    from CryoCore.Web._config_data import ConfigData
+    API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
+    API.shutdown()
+    API.reset()
+    with client(read_write=True, password_path=login) as c:
+        if not ConfigData.has_history_support():
+            one_line_error(c.get("/api/changes?since=1d"), 501)
+            return
+        csrf = c.post("/api/login", json={"user": "alice", "password": PASSWORD}).json()["csrf"]
+        before = time.time()
+        assert c.post("/api/config", json={"path": "Instrument.Motor.max_rpm", "value": 1500},
+                      headers={"X-CSRF-Token": csrf}).status_code == 200
+        body = c.get("/api/changes", params={"since": before - 0.001}).json()
+        one_line_error(c.get("/api/changes?since=soon"), 400)
+        one_line_error(c.get("/api/changes?version=nope"), 404)
+    assert body["version"] == "default"
+    [change] = body["changes"]
+    assert (change["path"], change["op"], change["old_value"], change["value"]) == (
+        "Instrument.Motor.max_rpm", "set", "1800", "1500")
+    assert change["time"] >= before
 
 
 @pytest.fixture

@@ -287,8 +287,14 @@ class Server(object):
         return JSONResponse(result)
 
     async def changes(self, request):
-        return error(501, "the config history (/api/changes) is not available in this "
-                          "version of CryoCore")
+        if not self.config.has_history_support():
+            return error(501, "the config history (/api/changes) is not available in this "
+                              "version of CryoCore")
+        now = time.time()
+        since = q_time(request, "since", now - 86400, now)
+        result = await self.run(self.config.changes, request.query_params.get("version") or None,
+                                request.query_params.get("root") or None, since)
+        return JSONResponse(result)
 
     # -- logins ------------------------------------------------------------------
     async def _json_body(self, request):

@@ -78,6 +78,29 @@ class ConfigData(object):
         return {"version": vc.name, "versions": [v[0] for v in store.list_versions()],
                 "root": path, "tree": _config_io.node_dict(vc, node), "database": True}
 
+    @staticmethod
+    def has_history_support():
+        """Whether this CryoCore keeps a config history (the time-travel work)."""
+        try:
+            from CryoCore.Core import _config_past  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def changes(self, version=None, root=None, since=None):
+        """{"version", "root", "since", "changes": [...]}: the config history of `version`
+        at and under `root` since `since`, oldest first (empty without a history table)."""
+        from CryoCore.Core import _config_past
+        store = self._find_store()
+        if store is None:
+            return {"version": version, "root": root or "", "since": since, "changes": []}
+        version = version or self.default_version(store)
+        self._version(store, version)
+        rows = []
+        if _config_past.has_history(store.db):
+            rows = _config_past.changes(store.db, version, root or "", since)
+        return {"version": version, "root": root or "", "since": since, "changes": rows}
+
     def set(self, version, path, value):
         """Set an existing parameter, type-checked as ConfigTool's quick-hand; its new node."""
         store = self._find_store()
