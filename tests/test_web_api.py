@@ -457,3 +457,23 @@ def test_max_id2d_follows_the_grid_rows(backend):
         assert reader.max_id2d() == backend.sql("SELECT MAX(id) FROM status2d")[0][0] > 0
     finally:
         reader.close()
+
+
+def test_changes_since_with_expires_adds_each_rows_expiry(backend):
+    """StatusReader.changes_since(..., expires=True) ends each row with its expires (raw SQL);
+    without it the rows keep their five fields."""
+    from CryoCore.Core._status_reader import StatusReader
+    elem = API.get_status("E").new("v", expire_time=7)
+    elem.set_value(1, timestamp=T0)
+    API.get_status("E").new("w").set_value(2, timestamp=T0 + 1)
+    API.shutdown()
+    reader = StatusReader()
+    try:
+        _, plain = reader.changes_since(0)
+        _, rows = reader.changes_since(0, expires=True)
+    finally:
+        reader.close()
+    raw = backend.sql("SELECT id, expires FROM status ORDER BY id")
+    assert [len(r) for r in plain] == [5, 5]
+    assert [(r[0], r[5]) for r in rows] == [tuple(r) for r in raw]
+    assert rows[0][5] == pytest.approx(T0 + 7) and rows[1][5] is None
