@@ -56,8 +56,9 @@ def only_local_requests(browser, server):
 
 
 def test_overview_shows_changes_and_errors_from_another_process(backend, demo, browser):
-    """A status value set and an error logged by another process appear on the overview
-    (live, no reload); the hostile message is shown as text; nothing leaves the server."""
+    """A status value, a grid cell and an error from another process appear on the overview
+    (live, no reload), a value past its expiry turns stale; the hostile message is shown
+    as text; nothing leaves the server."""
     d = browser.driver
     d.get(demo.url + "/")
     browser.wait(lambda d: d.find_element("id", "status").get_attribute("data-loaded"),
@@ -66,7 +67,8 @@ def test_overview_shows_changes_and_errors_from_another_process(backend, demo, b
     from_another_process(backend, (
         "API.get_status('Probe')['value'] = 'probe-4711'\n"
         "API.get_log('Probe').error('<script>window.pwned=1</script> probe failure')\n"
-        "API.get_status('Detector').new2d('occupancy', (4, 6), 0).set_value((3, 5), 77)"))
+        "API.get_status('Detector').new2d('occupancy', (4, 6), 0).set_value((3, 5), 77)\n"
+        "API.get_status('Probe').new('short', expire_time=1).set_value('soon-stale')"))
     started = time.time()
     browser.wait(lambda d: "probe-4711" in d.find_element(
         "css selector", '[data-param="Probe:value"]').text, timeout=10, message="status value")
@@ -76,6 +78,9 @@ def test_overview_shows_changes_and_errors_from_another_process(backend, demo, b
     browser.wait(lambda d: "77" in text_of(d, '[data-param="Detector:occupancy"] td'),
                  timeout=10, message="grid cell")
     assert time.time() - started < 10
+    short = d.find_element("css selector", '[data-param="Probe:short"]')
+    browser.wait(lambda d: "stale" in short.find_element("xpath", "./ancestor::tr")
+                 .get_attribute("class"), timeout=5, message="a live value going stale")
     assert d.execute_script("return window.pwned === undefined")
     row = d.find_element("css selector", '[data-param="Probe:value"]')
     assert row.is_displayed()

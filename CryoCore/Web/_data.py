@@ -166,8 +166,9 @@ class Data(object):
             for c, n, ts, cells in r.grids_at(None)], [])
 
     def status_changes(self, after_id):
-        """(new max id, rows (id, ts, channel, name, value)) after `after_id`; None: no database."""
-        return self._status_call(lambda r: r.changes_since(after_id), None)
+        """(new max id, rows (id, ts, channel, name, value, expires)) after `after_id`;
+        None: no database."""
+        return self._status_call(lambda r: r.changes_since(after_id, expires=True), None)
 
     # -- logs -------------------------------------------------------------------
     def _log_call(self, fn, empty):

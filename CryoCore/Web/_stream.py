@@ -92,7 +92,7 @@ class Hub(object):
         if self._status is not None:
             rows = self._status.poll()
             if rows:
-                events.append(sse("status", [[r[0], r[1], r[2], r[3], r[4]] for r in rows]))
+                events.append(sse("status", [list(r) for r in rows]))
         top2d = self.data.grid_max_id()
         if top2d is not None and self._grid_top is not None and top2d != self._grid_top:
             events.append(sse("grids", self.data.grids()))

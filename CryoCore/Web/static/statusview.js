@@ -67,8 +67,7 @@ function StatusView(root, opts) {
     var key = channel + ":" + name;
     var p = params[key] || addRow(key, channel, name);
     if (p.ts !== null && ts < p.ts) return;  // older than what is shown
-    if (expires !== undefined) p.expires = expires;
-    else if (p.expires !== null && p.ts !== null) p.expires = ts + (p.expires - p.ts);
+    p.expires = expires === undefined ? null : expires;
     p.ts = ts;
     if (p.value !== value) {
       p.value = value;
@@ -168,7 +167,7 @@ function StatusView(root, opts) {
       snap.values.forEach(function (r) { set(r.channel, r.name, r.timestamp, r.value, r.expires); });
       snap.grids.forEach(setGrid);
       loaded = true;
-      pending.forEach(function (r) { set(r[2], r[3], r[1], r[4], undefined, true); });
+      pending.forEach(function (r) { set(r[2], r[3], r[1], r[4], r[5], true); });
       pending = [];
       empty.hidden = snap.values.length + snap.grids.length > 0;
       empty.textContent = "No data yet: values appear here as programs set them.";
@@ -179,7 +178,7 @@ function StatusView(root, opts) {
 
   function onRows(rows) {
     if (!loaded) { pending = pending.concat(rows); return; }
-    rows.forEach(function (r) { set(r[2], r[3], r[1], r[4], undefined, true); });
+    rows.forEach(function (r) { set(r[2], r[3], r[1], r[4], r[5], true); });
     if (rows.length) empty.hidden = true;
   }
 
