@@ -28,15 +28,15 @@ def free_port():
     return port
 
 
-def get(url, timeout=5):
-    """(status, parsed JSON or text) of a GET with the standard library."""
+def get(url, timeout=5, ca=None):
+    """(status, parsed JSON or text) of a GET with the standard library (`ca`: the CA file
+    an https server's certificate must be signed by)."""
+    import ssl
+    from urllib.request import urlopen
+    from urllib.error import HTTPError
+    context = ssl.create_default_context(cafile=ca) if ca else None
     try:
-        from urllib.request import urlopen
-        from urllib.error import HTTPError
-    except ImportError:  # pragma: no cover
-        raise
-    try:
-        r = urlopen(url, timeout=timeout)
+        r = urlopen(url, timeout=timeout, context=context)
         status, body, ctype = r.status, r.read(), r.headers.get("content-type", "")
     except HTTPError as e:
         status, body, ctype = e.code, e.read(), e.headers.get("content-type", "")
@@ -49,7 +49,8 @@ class Server(object):
 
     def __init__(self, backend, *args, **kwargs):
         self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.ca = kwargs.get("ca")
+        self.url = "%s://127.0.0.1:%d" % ("https" if self.ca else "http", self.port)
         env = backend.env() if backend is not None else dict(os.environ)
         env.update(kwargs.get("env") or {})
         self.proc = subprocess.Popen([sys.executable, TOOL, "--port", str(self.port)] + list(args),
@@ -57,7 +58,7 @@ class Server(object):
         deadline = time.time() + 20
         while True:
             try:
-                get(self.url + "/api/session", 1)
+                get(self.url + "/api/session", 1, self.ca)
                 break
             except (IOError, OSError):
                 if self.proc.poll() is not None or time.time() > deadline:

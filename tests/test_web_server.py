@@ -160,3 +160,32 @@ def test_stream_delivers_a_change_from_another_process_to_every_client(backend):
         server.stop()
         for r, _ in clients:
             r.close()
+
+
+def test_tls_serves_https_and_marks_the_session_cookie_secure(backend, tmp_path):
+    """With --certfile/--keyfile the server speaks HTTPS (certificate checked against its
+    CA) and the session cookie is Secure."""
+    import ssl
+    from urllib.request import Request, urlopen
+    from _tls import make_certs
+    from _web import get
+    certs = make_certs(tmp_path / "certs", names=("server",))
+    _auth.set_password("alice", "correct horse", iterations=1000,
+                       path=os.path.join(str(tmp_path), ".cryocore", "web.json"))
+    server = Server(backend, "--certfile", certs["server_cert"], "--keyfile",
+                    certs["server_key"], env={"HOME": str(tmp_path)}, ca=certs["ca"])
+    try:
+        assert server.url.startswith("https://")
+        status, body = get(server.url + "/api/session", 5, certs["ca"])
+        assert status == 200 and body["user"] is None
+        login = Request(server.url + "/api/login", data=json.dumps(
+            {"user": "alice", "password": "correct horse"}).encode(),
+            headers={"Content-Type": "application/json"})
+        r = urlopen(login, context=ssl.create_default_context(cafile=certs["ca"]), timeout=10)
+        cookie = r.headers["set-cookie"].lower()
+        assert "secure" in cookie and "httponly" in cookie
+        import http.client
+        with pytest.raises((IOError, http.client.HTTPException)):  # no plain HTTP
+            get(server.url.replace("https", "http") + "/api/session", 3)
+    finally:
+        server.stop()
