@@ -68,6 +68,7 @@ class Server(object):
                 time.sleep(0.1)
 
     def stop(self):
+        """Stop it (SIGTERM, as a service manager would); its stderr text."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -75,8 +76,10 @@ class Server(object):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.stderr = self.proc.stderr.read().decode("utf-8", "replace")
         for f in (self.proc.stdout, self.proc.stderr):
             f.close()
+        return self.stderr
 
 
 def have_browser():

@@ -220,6 +220,8 @@ def test_five_thousand_values_load_and_filter(sqlite_backend, browser):
             "return Array.prototype.filter.call(document.querySelectorAll('tr.param'),"
             " function (r) { return !r.hidden; }).length") == 50, timeout=10)
         filtered = time.time() - started
+        browser.wait(lambda d: "50 shown" in d.find_element("id", "counts").text,
+                     message="the count of shown values")
         browser.screenshot("status-5000-%s" % backend.kind)
     finally:
         server.stop()
@@ -259,7 +261,8 @@ def test_logged_in_user_changes_a_config_value_on_a_read_write_server(backend, b
         browser.wait(lambda d: value.text == "1500", message="saved")
         browser.screenshot("config-edit-%s" % backend.kind)
     finally:
-        server.stop()
+        err = server.stop()
+    assert err == "" and server.proc.returncode == 0  # SIGTERM ends it cleanly
     assert backend.sql("SELECT value FROM config WHERE name = %s", ("max_rpm",)) == [("1500",)]
     logged = [r[0] for r in backend.sql("SELECT message FROM log WHERE logger = %s",
                                         ("CryoCore.Web",))]

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 import getpass
 import os
+import signal
 import sys
 
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/WebServer.py from a checkout
@@ -99,10 +100,18 @@ def _serve(args, _auth):
     print("CryoCore web dashboard on %s://%s:%d/ (Ctrl-C stops)"
           % (scheme, "[%s]" % args.host if ":" in args.host else args.host, args.port))
     sys.stdout.flush()
+    # uvicorn re-raises the SIGTERM it caught once it has stopped; with Python's default
+    # action the process would die there, before the API stores what it holds (the log
+    # rows that record config writes).  As SystemExit it ends through the normal shutdown.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.certfile,
                 ssl_keyfile=args.keyfile, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=2)
     return 0
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
 
 
 def console_main():

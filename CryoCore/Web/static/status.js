@@ -4,7 +4,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var counts = document.getElementById("counts");
   function showCounts(s) {
     counts.textContent = s.channels + " channels · " + s.values + " values" +
-                         (s.stale ? " · " + s.stale + " stale" : "");
+                         (s.stale ? " · " + s.stale + " stale" : "") +
+                         (s.filtered ? " · " + s.shown + " shown" : "");
   }
   var view = StatusView(document.getElementById("status"), {onTick: showCounts, onLoad: showCounts});
   var filter = document.getElementById("filter");

@@ -135,9 +135,14 @@ function StatusView(root, opts) {
   }
 
   function summary() {
-    var n = 0, stale = 0;
-    for (var key in params) { n++; if (params[key].stale) stale++; }
-    return {values: n, stale: stale, channels: Object.keys(channels).length};
+    var n = 0, stale = 0, shown = 0;
+    for (var key in params) {
+      n++;
+      if (params[key].stale) stale++;
+      if (!params[key].hidden) shown++;
+    }
+    return {values: n, stale: stale, shown: shown, filtered: words.length > 0,
+            channels: Object.keys(channels).length};
   }
 
   function matches(p) {
@@ -159,6 +164,7 @@ function StatusView(root, opts) {
       if (!p.hidden) shown[p.channel.name] = true;
     }
     for (var name in channels) channels[name].card.hidden = !shown[name];
+    if (opts.onTick) opts.onTick(summary());
   }
 
   function load() {

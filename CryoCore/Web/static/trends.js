@@ -197,6 +197,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var w = window_(), d = (w[1] - w[0]) / 2; live.checked = false; setCustom(w[0] - d, w[1] + d);
   });
   live.addEventListener("change", function () {
+    CC.setLive(live.checked ? "on" : "wait");
     if (live.checked && !state.span) {
       state.span = Math.max(600, Math.round(state.until - state.since));
       rangeSel.value = [600, 3600, 21600, 86400, 604800, 2592000, 31536000].indexOf(state.span) >= 0 ?
