@@ -477,3 +477,43 @@ def test_changes_since_with_expires_adds_each_rows_expiry(backend):
     assert [len(r) for r in plain] == [5, 5]
     assert [(r[0], r[5]) for r in rows] == [tuple(r) for r in raw]
     assert rows[0][5] == pytest.approx(T0 + 7) and rows[1][5] is None
+
+
+def _schema_text(backend):
+    if backend.kind == "sqlite":
+        return backend.sql("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    tables = [r[0] for r in backend.sql("SHOW TABLES")]
+    return [backend.sql("SHOW CREATE TABLE %s" % t) for t in sorted(tables)]
+
+
+def test_an_original_cryocore_database_is_shown_and_left_as_it_was(backend):
+    """Tables in the original's layout with rows written as the original did (plain
+    INSERTs): the API shows them, and schema and rows are exactly as before."""
+    from CryoCore.Core import _schema
+    from CryoCore.Core.InternalDB import mysql
+    db = mysql("test-raw", config=backend.settings)
+    db._init_sqls(_schema.statements(db.db_type, "status") + _schema.statements(db.db_type, "log"))
+    db._execute("INSERT INTO status_channel (name) VALUES ('Old')")
+    db._execute("INSERT INTO status_parameter (name, chanid) VALUES ('v', 1)")
+    for i in range(20):
+        db._execute("INSERT INTO status (timestamp, paramid, chanid, value, expires) "
+                    "VALUES (%s, 1, 1, %s, NULL)", (T0 + i, str(i * 2)))
+    db._execute("INSERT INTO log (message, level, time, msecs, line, func, module, logger) "
+                "VALUES (%s, 40, %s, 0, 12, 'run', 'oldmod', 'Old.logger')", ("old error", T0))
+    db.close()
+    before = (_schema_text(backend), backend.sql("SELECT * FROM status ORDER BY id"),
+              backend.sql("SELECT * FROM log ORDER BY id"))
+    with client() as c:
+        [v] = c.get("/api/latest").json()["values"]
+        assert (v["channel"], v["name"], v["timestamp"], v["value"]) == ("Old", "v", T0 + 19, "38")
+        b = c.get("/api/history", params={"param": "Old:v", "since": T0, "until": T0 + 20,
+                                           "buckets": 2}).json()["buckets"]
+        assert [(x["count"], x["max"]) for x in b] == [(10, 18.0), (10, 38.0)]
+        [row] = c.get("/api/logs").json()["rows"]
+        assert (row["logger"], row["module"], row["message"]) == ("Old.logger", "oldmod",
+                                                                  "old error")
+        assert c.get("/api/channels").json()["channels"] == [
+            {"channel": "Old", "parameters": ["v"]}]
+    after = (_schema_text(backend), backend.sql("SELECT * FROM status ORDER BY id"),
+             backend.sql("SELECT * FROM log ORDER BY id"))
+    assert after == before
