@@ -16,6 +16,7 @@ else:
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
          "TailStatus": "ccstatus", "TailLog": "cclog",
+         "StatusExport": "ccexport", "StatusPlot": "ccplot",
          "WebServer": "ccweb"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):
@@ -32,6 +33,11 @@ setup(
     extras_require={"test": ["pytest", "hypothesis", "pyte", "prometheus_client",
                              'httpx; python_version >= "3.8"',
                              'selenium; python_version >= "3.8"'],
+                    # Python 3 only: StatusExport parquet/netcdf, StatusPlot, the web dashboard
+                    "export": ["pyarrow; python_version >= '3.8'",
+                               "netCDF4; python_version >= '3.8'"],
+                    "plot": ["matplotlib; python_version >= '3.8'",
+                             "plotext>=5.2,<6; python_version >= '3.8'"],
                     "web": ['starlette>=0.27; python_version >= "3.8"',
                             'uvicorn>=0.22; python_version >= "3.8"']},
     package_data={"CryoCore.Web": ["static/*.*", "static/vendor/*"]},

@@ -11,8 +11,9 @@ import pytest
 from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "WebServer")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccweb")
+TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
+         "WebServer")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccweb")
 
 
 @pytest.mark.smoke

@@ -257,6 +257,27 @@ class StatusReader(object):
             out.append(row)
         return out
 
+    def time_range(self, params, start=None, end=None):
+        """``(first, last)`` timestamps of the rows of `params` with start <= t < end
+        (None bounds: open), or ``(None, None)`` when there are none.  One query per
+        paramid, so each is answered from the ``(paramid, timestamp)`` index."""
+        conds, bounds = ["paramid = %s"], []
+        if start is not None:
+            conds.append("timestamp >= %s")
+            bounds.append(start)
+        if end is not None:
+            conds.append("timestamp < %s")
+            bounds.append(end)
+        sql = "SELECT MIN(timestamp), MAX(timestamp) FROM status WHERE " + " AND ".join(conds)
+        firsts, lasts = [], []
+        for _, group in self._ids(params):
+            for paramid in group:
+                first, last = self._q(sql, [paramid] + bounds)[0]
+                if first is not None:
+                    firsts.append(float(first))
+                    lasts.append(float(last))
+        return (min(firsts), max(lasts)) if firsts else (None, None)
+
     # -- moments --------------------------------------------------------------
     def values_at(self, t=None, channels=None):
         """``(channel, name, timestamp, value, expires)``: each parameter's last row with

@@ -25,22 +25,41 @@ def csv_cell(text):
 
 def rows(reader, params, start=None, end=None, fill=False):
     """Lines (text, no newline) of the CSV: the header, then one per moment."""
-    index = dict((tuple(p), i) for i, p in enumerate(params))
+    seed = {}
+    if fill and start is not None:
+        seed = dict((tuple(k), v[1]) for k, v in reader.last_values(params, start).items())
+    return lines(reader.history(params, start, end), params, fill, seed)
+
+
+def lines(history, params, fill=False, seed=None):
+    """The CSV lines of `history` rows ``(timestamp, channel, name, value)`` in time order
+    (the reading layer's, or StatusExport's resampled ones); `seed` maps ``(channel,
+    name)`` to the value `fill` starts from."""
     yield u",".join([u"Time"] + [csv_cell(u"%s:%s" % (to_text(c), to_text(n))) for c, n in params])
     last = [None] * len(params)
-    if fill and start is not None:
-        for key, (ts, value, _) in reader.last_values(params, start).items():
-            last[index[tuple(key)]] = value
+    for i, p in enumerate(params):
+        last[i] = (seed or {}).get(tuple(p))
+    for row_t, cells in moments(history, params):
+        yield _line(row_t, cells, last, fill)  # the original lost the last row
+
+
+def moments(history, params):
+    """``(t, cells)`` per row of the layout: cells hold one value (or None) per parameter.
+
+    A row takes every value less than MERGE seconds after its first timestamp, unless
+    that parameter already has a value in it (then a new row starts: no value is lost).
+    """
+    index = dict((tuple(p), i) for i, p in enumerate(params))
     row_t, cells = None, None
-    for ts, channel, name, value in reader.history(params, start, end):
+    for ts, channel, name, value in history:
         col = index[(channel, name)]
         if row_t is None or ts - row_t >= MERGE or cells[col] is not None:
             if row_t is not None:
-                yield _line(row_t, cells, last, fill)
+                yield row_t, cells
             row_t, cells = ts, [None] * len(params)
         cells[col] = value
     if row_t is not None:
-        yield _line(row_t, cells, last, fill)  # the original lost this last row
+        yield row_t, cells
 
 
 def _line(ts, cells, last, fill):
