@@ -26,7 +26,9 @@ return {bytes: all.reduce(function (n, e) { return n + (e.transferSize || 0); },
 
 MARK = """
 new MutationObserver(function (m, obs) {
-  if (document.getElementById('status').dataset.loaded) { window.ccLoadedAt = performance.now(); obs.disconnect(); }
+  if (document.getElementById('status').dataset.loaded) {
+    window.ccLoadedAt = performance.now(); obs.disconnect();
+  }
 }).observe(document.getElementById('status'), {attributes: true});
 """
 

@@ -86,7 +86,8 @@ def have_browser():
     """Skip without Chromium/chromedriver/selenium locally; in CI they must be there."""
     why = None
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        why = "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        why = ("needs Debian's chromium and chromium-driver "
+               "(apt-get install chromium chromium-driver)")
     else:
         try:
             import selenium  # noqa: F401

@@ -129,7 +129,8 @@ def test_trend_plots_one_point_per_bucket_and_offers_csv(backend, demo, browser)
     API.shutdown()
     d = browser.driver
     d.get(demo.url + "/trends?param=Probe:trend&range=600")
-    chart = browser.wait(lambda d: d.find_element("css selector", '.chart[data-param="Probe:trend"]'))
+    chart = browser.wait(lambda d: d.find_element("css selector",
+                                                  '.chart[data-param="Probe:trend"]'))
     browser.wait(lambda d: chart.get_attribute("data-points") not in (None, ""), message="drawn")
     assert int(chart.get_attribute("data-points")) == 50
     assert int(chart.get_attribute("data-buckets")) >= 600  # finer than one row per second

@@ -7,6 +7,7 @@ JSON objects (``{"error": "..."}``) with a 4xx status, never a traceback.
 from __future__ import absolute_import, division, print_function
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
 from starlette.responses import (FileResponse, JSONResponse, RedirectResponse, Response,
                                  StreamingResponse)
 from starlette.routing import Mount, Route
@@ -386,7 +388,6 @@ class Guard(object):
             return await self.app(scope, receive, send)
         path = scope["path"]
         if self.server.options.login_required and not path.startswith(OPEN_PATHS):
-            from starlette.requests import Request
             if self.server.session(Request(scope)) is None:
                 if path.startswith("/api/"):
                     response = error(401, "log in first (POST /api/login)")
@@ -467,8 +468,6 @@ def make_app(options=None):
 
 
 def _lifespan(server):
-    import contextlib
-
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield

@@ -40,7 +40,7 @@ class ConfigData(object):
             except _read_db.NoSuchDatabase:
                 return None
             try:
-                if not (_schema.has_table(db, "config_version") and _schema.has_table(db, "config")):
+                if not all(_schema.has_table(db, t) for t in ("config_version", "config")):
                     return None
             finally:
                 db.close()
