@@ -16,7 +16,7 @@ else:
 
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
          "TailStatus": "ccstatus", "TailLog": "cclog",
-         "StatusExport": "ccexport", "StatusPlot": "ccplot",
+         "StatusExport": "ccexport", "StatusPlot": "ccplot", "DbSync": "ccsync",
          "WebServer": "ccweb"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):

@@ -102,6 +102,23 @@ def test_services_and_tools_use_tls_from_the_settings_file(tls_server, certs, tm
     assert out.decode().strip() == "Secure.level = 3"
 
 
+def test_dbsync_to_a_tls_ground(tls_server, certs, tmp_path):
+    """DbSync takes ssl from the --to file (plain TCP is refused by this server), also with
+    --max-kbps metering the TLS socket; every field row arrives."""
+    from conftest import make_backend
+    from _sync import TOOL, field_rows, produce
+    field, _ = make_backend("sqlite", tmp_path)
+    produce(field, 200, "tls")
+    ground = write_settings(tmp_path / "ground.json", dict(
+        tls_server.settings("tlsground"), db_timeout=5, ssl={"enabled": True, "ca": certs["ca"]}))
+    subprocess.check_call([sys.executable, TOOL, "--to", ground, "--once", "--source", "t",
+                           "--max-kbps", "4000", "--tables", "status,log"], env=field.env(),
+                          stdout=subprocess.PIPE, timeout=120)
+    for table in ("status", "log"):
+        got = _rows(tls_server, certs, "tlsground", "SELECT COUNT(*) FROM %s" % table)
+        assert got == [(len(field_rows(field.settings, table)),)], table
+
+
 def _rows(server, certs, db_name, sql):
     db = InternalDB.mysql("check", config=dict(server.settings(db_name), db_type="mysql",
                                                ssl={"enabled": True, "ca": certs["ca"]}))

@@ -275,3 +275,78 @@ def _alter(db, table, change, algorithms):
         except DatabaseError as e:
             if getattr(e, "errno", None) not in _ALGORITHM_REFUSED or i == len(algorithms) - 1:
                 raise
+
+
+# -- field-to-ground sync (issue 17): where a copied row came from ----------------------
+#: Ground rows copied by DbSync carry their source (a row of cc_sync_source) and their id
+#: in the field database, under one unique key, so no row is ever stored twice.  Both
+#: columns are nullable: local rows and the original's tools leave them NULL.  Only the sync
+#: (an explicit writer) adds them, and the two tables below, to a ground database.
+SYNC_COLUMNS = ("cc_source", "cc_field_id")
+SYNC_TABLES = {"status": ("status", "status2d"), "log": ("log",)}
+_SYNC_DDL = [
+    """CREATE TABLE IF NOT EXISTS cc_sync_source (
+        id INTEGER PRIMARY KEY AUTO_INCREMENT,
+        name VARCHAR(180) NOT NULL UNIQUE) CHARACTER SET utf8mb4""",
+    # last_id: every field id <= last_id is copied or known never to come, except the
+    # id ranges in `pending` (JSON [[first, last, since], ...]) still awaited.
+    """CREATE TABLE IF NOT EXISTS cc_sync_position (
+        source INTEGER NOT NULL,
+        tbl VARCHAR(32) NOT NULL,
+        last_id BIGINT NOT NULL DEFAULT 0,
+        pending TEXT,
+        updated DOUBLE,
+        PRIMARY KEY (source, tbl)) CHARACTER SET utf8mb4""",
+]
+
+
+def ensure_sync(db, service):
+    """Make `db` a ground database for `service` ("status" or "log"): the CryoCore
+    tables, the sync's two tables and the source columns with their unique key.
+    A ground already prepared costs two queries (each statement is a round trip)."""
+    if has_table(db, "cc_sync_position") and all(
+            has_sync_columns(db, table) for table in SYNC_TABLES[service]):
+        return
+    ensure(db, service)
+    db._init_sqls(_SYNC_DDL)
+    for table in SYNC_TABLES[service]:
+        add_sync_columns(db, table)
+
+
+def has_sync_columns(db, table):
+    """Whether `table` has the sync's source columns (a connection error propagates)."""
+    return _answers(db, "SELECT cc_source, cc_field_id FROM %s WHERE 1=0" % table)
+
+
+def add_sync_columns(db, table):
+    """Add the nullable source columns and their unique key to `table` if missing
+    (without rewriting rows where the server allows it, as add_sequence_columns)."""
+    if db.is_sqlite:
+        from ._exceptions import DatabaseError
+        if not has_sync_columns(db, table):
+            for column in SYNC_COLUMNS:
+                try:
+                    db._execute("ALTER TABLE %s ADD COLUMN %s INTEGER" % (table, column))
+                except DatabaseError as e:
+                    if "duplicate column" not in str(e):  # another process was first
+                        raise
+        db._execute("CREATE UNIQUE INDEX IF NOT EXISTS %s_cc_sync ON %s(cc_source, cc_field_id)"
+                    % (table, table))
+        return
+    has_columns = has_sync_columns(db, table)
+    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_sync'"
+                                 % table).fetchall())
+    if has_columns and has_index:
+        return
+    from .InternalDB import mysql
+    slow = mysql(db.name + "-migrate", config=dict(db.settings, db_timeout=MIGRATION_TIMEOUT))
+    try:
+        if not has_columns:
+            _alter(slow, table,
+                   "ADD COLUMN cc_source INTEGER NULL, ADD COLUMN cc_field_id BIGINT NULL",
+                   (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
+        if not has_index:
+            _alter(slow, table, "ADD UNIQUE INDEX cc_sync (cc_source, cc_field_id)",
+                   (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
+    finally:
+        slow.close()

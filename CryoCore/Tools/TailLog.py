@@ -60,6 +60,7 @@ def build_parser():
                         help="--grep context rows after")
     parser.add_argument("-B", "--before", type=int, default=None, metavar="N",
                         help="--grep context rows before")
+    parser.add_argument("--source", help="only rows DbSync copied from this field source")
     parser.add_argument("--clear-all", action="store_true", help="delete every log row (asks)")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask (--clear-all)")
     parser.add_argument("keywords", nargs="*",
@@ -73,6 +74,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     query = Query.from_args(args)
     db = _open(args)
+    _common.resolve_source(db, args)
+    query.extra = _common.source_condition(args, "cc_source")
     if args.clear_all:
         return _clear_all(db, args)
     if args.list:
@@ -157,8 +160,10 @@ class Query(object):
             lines = None
         return cls(level, args.module, args.logger, since, args.keywords, lines)
 
+    extra = ([], [])  # conditions from outside the filters (--source)
+
     def where(self):
-        clauses, params = [], []
+        clauses, params = list(self.extra[0]), list(self.extra[1])
         if self.level is not None:
             clauses.append("level >= %s")
             params.append(self.level)

@@ -47,6 +47,7 @@ def _parser():
     parser.add_argument("--channel", action="append", default=[],
                         help="only this channel (repeatable)").completer = _complete_channels
     parser.add_argument("--list-channels", action="store_true", help="list the channels")
+    parser.add_argument("--source", help="only rows DbSync copied from this field source")
     parser.add_argument("--clear-all", action="store_true",
                         help="delete every status value (asks first)")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask (--clear-all)")
@@ -97,7 +98,7 @@ class _Match(object):
 
 def _where(args, since):
     """SQL conditions and parameters shared by both tables (columns prefixed s/c/p)."""
-    conds, params = [], []
+    conds, params = _common.source_condition(args)
     if since is not None:
         conds.append("s.timestamp >= %s")
         params.append(since)
@@ -277,6 +278,7 @@ def main(argv=None, out=None, stop=None):
     if args.timeseries:
         return _timeseries(args, since, out)
     db = _open(args)
+    _common.resolve_source(db, args)
     if args.list_channels:
         _write(_channels(db), out)
         return 0

@@ -130,6 +130,23 @@ def like_escape(text):
     return text.replace(u"|", u"||").replace(u"%", u"|%").replace(u"_", u"|_")
 
 
+# -- --source (rows DbSync copied to a ground database) ---------------------------
+def resolve_source(db, args):
+    """Look up ``args.source`` in `db` once (``args.source_id``; None if no such source)."""
+    if getattr(args, "source", None) is not None:
+        from CryoCore.Core._sync import find_source
+        args.source_id = find_source(db, stored_form(args.source))
+
+
+def source_condition(args, column="s.cc_source"):
+    """([conditions], [params]) keeping only rows of ``args.source``."""
+    if getattr(args, "source", None) is None:
+        return [], []
+    if getattr(args, "source_id", None) is None:
+        return ["1 = 0"], []
+    return [column + " = %s"], [args.source_id]
+
+
 # -- time -----------------------------------------------------------------
 def parse_since(text, now=None):
     """Epoch seconds from `text` (see ``CryoCore.Core._timeparse``); ToolError if no time."""
