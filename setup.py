@@ -17,7 +17,7 @@ else:
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
          "TailStatus": "ccstatus", "TailLog": "cclog",
          "StatusExport": "ccexport", "StatusPlot": "ccplot", "DbSync": "ccsync",
-         "WebServer": "ccweb"}
+         "Snapshot": "ccsnapshot", "WebServer": "ccweb"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):
     target = "CryoCore.Tools.%s:console_main" % tool

@@ -13,8 +13,8 @@ from .Core._exceptions import (ConfigException, IntegrityException,  # noqa: F40
                                NoSuchParameterException, NoSuchVersionException,
                                VersionAlreadyExistsException)
 
-__all__ = ["get_config", "get_status", "get_log", "get_status_listener", "shutdown", "reset",
-           "api_stop_event",
+__all__ = ["get_config", "get_status", "get_log", "get_status_listener", "flush", "shutdown",
+           "reset", "api_stop_event",
            "set_config_db", "get_config_db", "set_log_level", "log_level_str", "log_level"]
 
 #: Set by shutdown(); long-running loops watch it.
@@ -37,14 +37,16 @@ log_level = {logging.CRITICAL: "CRITICAL", logging.ERROR: "ERROR", logging.WARNI
              logging.INFO: "INFO", logging.DEBUG: "DEBUG", logging.NOTSET: "NOTSET"}
 
 
-def get_config(name=None, version="default", db_cfg=None):
+def get_config(name=None, version="default", db_cfg=None, at=None):
     """The configuration rooted at `name` (None: the root) of `version`.
 
     "default" (or None) means the version named by the ``default_version``
     parameter; an unknown version is created.  Same arguments, same object.
+    With `at` (epoch seconds or time text such as ``"10m"`` or ISO 8601): a read-only
+    view of the tree as it was then, from the config history.
     """
     from .Core import Config
-    return Config.get_config(name, version, db_cfg)
+    return Config.get_config(name, version, db_cfg, at=at)
 
 
 def get_status(name):
@@ -90,6 +92,15 @@ def set_config_db(settings):
 def get_config_db(what=None):
     """The effective settings, with ``override_<what>`` applied ("config", "status", "log")."""
     return _settings.get_settings(what)
+
+
+def flush(timeout=None):
+    """Wait until every status value and log record handed over so far is stored.
+
+    Returns True when they are, False after `timeout` seconds or when they went
+    to the spool instead (database away).  Useful before a fork or a measurement.
+    """
+    return _runtime.flush(timeout)
 
 
 def shutdown():

@@ -6,15 +6,22 @@ and ``element.set_value(v)``, ``inc()``, what each design choice costs (the
 element lock, an event watching the element, the writer's queue and byte
 accounting), and the caller's cost while the status database is down
 (connection refused) and slow (a private mariadbd stopped with SIGSTOP, when
-``mariadbd`` is installed).  Aims: unchanged <= 0.25x, changed <= 1x.
+``mariadbd`` is installed).  Aims: unchanged <= 0.2x, changed <= 1x; the last
+two lines print both ratios of ``status["x"] = v``.
 
-    python bench/status_set.py
+Times are CPU time of this process (time.process_time), the best of REPEAT
+rounds in which every row is measured in turn: on a shared machine the wall
+clock mostly measures the neighbours.
+
+    python bench/status_set.py        (BENCH_N=... calls per round, default 100000)
 """
 from __future__ import absolute_import, division, print_function
 
+import collections
 import os
 import sys
 import threading
+import time
 import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,12 +31,24 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 import _bench  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "100000"))
-REPEAT = 5
+REPEAT = 7
 
 
 def best(stmt, ns, number=N):
-    """Best per-call time in ns over REPEAT runs (the usual timeit practice)."""
-    return min(timeit.repeat(stmt, globals=ns, number=number, repeat=REPEAT)) / number * 1e9
+    """Best per-call CPU time in ns over REPEAT runs (the usual timeit practice)."""
+    return min(timeit.repeat(stmt, globals=ns, number=number, repeat=REPEAT,
+                             timer=time.process_time)) / number * 1e9
+
+
+def interleaved(stmts, ns, number=N):
+    """{stmt: best ns per call}, measuring the statements in turn in every round, so
+    that a busy neighbour slows them all alike."""
+    out = dict((stmt, float("inf")) for stmt in stmts)
+    for _ in range(REPEAT):
+        for stmt in stmts:
+            t = timeit.timeit(stmt, globals=ns, number=number, timer=time.process_time)
+            out[stmt] = min(out[stmt], t / number * 1e9)
+    return out
 
 
 class Table(object):
@@ -49,7 +68,8 @@ class Table(object):
 
 def changes_cost(status, ns, stmt="ch.set_value(next(it))", number=N, drain=False,
                  keep=False, up=True):
-    """Cost of a changing set on element `status["c"]`.
+    """Cost of a changing set on element `status["c"]` (a list of statements: a dict of
+    the costs of each, measured in turn).
 
     By default the writer stores only after the timing (its interval is made
     long), so this is the caller's own cost; with `drain` the writer stores
@@ -61,7 +81,10 @@ def changes_cost(status, ns, stmt="ch.set_value(next(it))", number=N, drain=Fals
         status["c"] = -1
     w.interval = 0.5 if drain else 3600
     assert w.flush(300 if up else 0.2) or not up  # the thread now sleeps the new interval
-    t = best(stmt, dict(ns, ch=status["c"]), number)
+    if isinstance(stmt, list):
+        t = interleaved(stmt, dict(ns, ch=status["c"]), number)
+    else:
+        t = best(stmt, dict(ns, ch=status["c"]), number)
     w.interval = 0.5
     w.flush(0.2)
     return t
@@ -69,7 +92,13 @@ def changes_cost(status, ns, stmt="ch.set_value(next(it))", number=N, drain=Fals
 
 def main():
     with _bench.scratch_backend("sqlite", settings_file=True) as backend:
+        _bench.write_settings(backend.tmp, dict(backend.settings, spool_dir=_spool(backend.tmp)))
         _measure(backend.tmp)
+
+
+def _spool(tmp):
+    """The bench's own spool directory: rows it leaves never reach ~/.cryocore/spool."""
+    return os.path.join(tmp, "spool")
 
 
 def _measure(tmp):
@@ -82,18 +111,19 @@ def _measure(tmp):
                                     registry=prometheus_client.CollectorRegistry())
     ns = {"gauge": gauge, "it": iter(range(10 ** 9)), "next": next}
     table = Table()
-    g = best("gauge.set(7)", ns)
-    g_new = best("gauge.set(next(it))", ns)
-    table.add("Gauge.set(7)", g, g)
-    table.add("Gauge.set(next(it))", g_new, g_new)
-
     status = API.get_status("Bench")
     status["same"] = 7
     ns.update(status=status, elem=status["same"])
-    table.add("status['same'] = 7      (unchanged)", best("status['same'] = 7", ns), g)
+    # The two headline ratios: each measured in the same rounds as its Gauge.set.
+    unchanged = interleaved(["gauge.set(7)", "status['same'] = 7"], ns)
+    g = unchanged["gauge.set(7)"]
+    changed = changes_cost(status, ns, ["gauge.set(next(it))", "status['c'] = next(it)"])
+    g_new = changed["gauge.set(next(it))"]
+    table.add("Gauge.set(7)", g, g)
+    table.add("Gauge.set(next(it))", g_new, g_new)
+    table.add("status['same'] = 7      (unchanged)", unchanged["status['same'] = 7"], g)
     table.add("elem.set_value(7)       (unchanged)", best("elem.set_value(7)", ns), g)
-    t = changes_cost(status, ns, "status['c'] = next(it)")
-    table.add("status['c'] = new       (changed)", t, g_new)
+    table.add("status['c'] = new       (changed)", changed["status['c'] = next(it)"], g_new)
     table.add("elem.set_value(new)     (changed)", changes_cost(status, ns), g_new)
     table.add("elem.inc()              (changed)", changes_cost(status, ns, "ch.inc()"), g_new)
     table.add("elem.set_value(new), SQLite writer storing meanwhile",
@@ -105,11 +135,11 @@ def _measure(tmp):
     table.add("  design: element lock acquire+release",
               best("acquire(); release()", {"acquire": lock.acquire, "release": lock.release}),
               g_new)
-    w = _runtime.writer()
-    table.add("  design: writer.put (deque + byte accounting)",
-              best("put(None, item, 72)", {"put": w.put, "item": (1, 2, 3, 4)}), g_new)
-    w._queue.clear()  # the fake items above must not reach a sink
-    w._in_bytes = w._out_bytes
+    table.add("  design: the hand-over (deque.append of the item)",
+              best("append(item)", {"append": collections.deque(maxlen=1).append,
+                                    "item": (1, 2, 3, 4)}), g_new)
+    table.add("  design: the timestamp (time.time())",
+              best("now()", {"now": time.time}), g_new)
     ev = threading.Event()
     status["c"].add_event_on_change(ev)
     table.add("  design: set_value(new) with an event on change",
@@ -126,7 +156,8 @@ def _measure(tmp):
     # Down: nothing listens; the writer backs off, the caller must not notice.
     API.reset()
     _bench.write_settings(tmp, {"db_type": "mysql", "db_host": "127.0.0.1", "db_port": 1,
-                                "db_name": "x", "db_timeout": 1}, "down.json")
+                                "db_name": "x", "db_timeout": 1, "spool_dir": _spool(tmp)},
+                         "down.json")
     API.shutdown_grace_period = 0.5
     table.add("elem.set_value(new), status DB down (refused)",
               changes_cost(API.get_status("Down"), ns, number=N // 4, drain=True, up=False), g_new)
@@ -135,7 +166,7 @@ def _measure(tmp):
     if slow is not None:
         server, settings = slow
         try:
-            _bench.write_settings(tmp, settings, "slow.json")
+            _bench.write_settings(tmp, dict(settings, spool_dir=_spool(tmp)), "slow.json")
             st = API.get_status("Slow")
             st["c"] = 0
             assert _runtime.writer().flush(30)  # connected, tables made
@@ -148,6 +179,10 @@ def _measure(tmp):
             server.destroy()
     table.show()
     print("rows dropped by the writer's memory bound while SQLite was up: %d" % dropped)
+    print("changed   status['c'] = new: %.2fx Gauge.set (aim <= 1)"
+          % (changed["status['c'] = next(it)"] / g_new))
+    print("unchanged status['same'] = 7: %.2fx Gauge.set (aim <= 0.2)"
+          % (unchanged["status['same'] = 7"] / g))
 
 
 def _slow_server():

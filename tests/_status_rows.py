@@ -20,7 +20,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from CryoCore.Core import _runtime  # noqa: E402
 
 
 def run(spec, hold):
@@ -36,7 +35,7 @@ def run(spec, hold):
         element.set_value((x, y), value, force_update=True, timestamp=ts)
     for logger, level, message in spec.get("log", []):
         API.get_log(logger).log(level, message)
-    assert _runtime.writer().flush(60), "rows not stored within 60 s"
+    assert API.flush(60), "rows not stored within 60 s"
     print("stored")
     sys.stdout.flush()
     deadline = time.time() + hold

@@ -85,3 +85,37 @@ def test_writes_after_shutdown_are_stored_at_exit(backend):
     values = [r[0] for r in backend.sql("SELECT value FROM status ORDER BY id")]
     assert messages == ["before", "after shutdown"]
     assert values == ["before", "after"]
+
+
+def test_flush_returns_once_every_row_handed_over_is_stored(backend):
+    """API.flush() returns True only when the status rows and log records given before it
+    are in the database (counted with plain SQL right after it returns)."""
+    status, log = API.get_status("Flush"), API.get_log("Flush")
+    for i in range(300):
+        status["n"] = i
+        log.info("row %d", i)
+    assert API.flush(30) is True
+    assert backend.sql("SELECT COUNT(*) FROM status s JOIN status_parameter p "
+                       "ON p.paramid = s.paramid WHERE p.name = %s", ("n",))[0][0] == 300
+    assert backend.sql("SELECT COUNT(*) FROM log WHERE logger = %s", ("Flush",))[0][0] == 300
+
+
+def test_flush_is_false_when_rows_wait_in_the_spool(tmp_path, monkeypatch):
+    """With the database away API.flush() says False: on its timeout, and when shutdown
+    leaves the rows in the spool while it waits without one."""
+    from conftest import write_settings
+    settings = {"db_type": "mysql", "db_host": "127.0.0.1", "db_port": 1, "db_name": "x",
+                "db_timeout": 1, "spool_dir": str(tmp_path / "spool")}
+    monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "down.json", settings))
+    monkeypatch.setattr(API, "shutdown_grace_period", 0.5)
+    API.reset()
+    assert API.flush(0) is True  # nothing handed over: nothing to wait for
+    API.get_status("Down")["x"] = 1
+    assert API.flush(0.3) is False
+    result = []
+    waiter = threading.Thread(target=lambda: result.append(API.flush()))
+    waiter.start()
+    API.shutdown()
+    waiter.join(10)
+    assert result == [False]
+    assert os.listdir(str(tmp_path / "spool"))

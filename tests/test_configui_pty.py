@@ -209,3 +209,22 @@ def test_keys_as_terminals_send_them(backend, term_name):
         assert term.wait_exit() == 0
     finally:
         term.close()
+
+
+@SQLITE_ONLY
+def test_h_shows_history_on_screen(backend, ui):
+    """Key h in a real terminal: the cursor parameter's changes, then back to the tree."""
+    API.get_config()["Instruments.Camera.fps"] = 31
+    term = ui()
+    assert term.wait_for(lambda t: cursor_row(t).startswith(u"+ Instruments"))
+    term.send("ALT_RIGHT", "DOWN", "DOWN", "DOWN")
+    assert term.wait_for(lambda t: u" fps " in cursor_row(t)), term.text()
+    term.send(u"h")
+    assert term.wait_for(u"Any key closes this history"), term.text()
+    screen = term.text()
+    assert u"History of Instruments.Camera.fps (version default)" in screen
+    assert u"  (added) -> 30" in screen and u"  30 -> 31" in screen
+    term.send(u" ")
+    assert term.wait_for(lambda t: u" fps " in cursor_row(t)), term.text()
+    term.send(u"q")
+    assert term.wait_exit() == 0

@@ -440,3 +440,23 @@ def test_reports_while_curses_owns_the_screen(backend):
     expected = u"CryoCore: config poller: nede \u00f8\n"
     assert real.written == [expected if not isinstance(real.written[0], bytes)
                             else expected.encode("utf-8")]
+
+
+@pytest.mark.smoke
+def test_h_shows_the_history_of_the_parameter_under_the_cursor(backend):
+    """Key h: one line per recorded change of the cursor's parameter; any key goes back."""
+    cfg = seed()
+    cfg["Instruments.Camera.fps"] = 25
+    cfg["Instruments.Gps.port"] = u"/dev/ttyS1"
+    state = S.UIState(API.get_config())
+    goto(state, "Instruments.Camera.fps")
+    press(state, u"h")
+    lines = R.render(state, 80, 24).lines
+    text = [u"".join(t for t, _ in line).rstrip() for line in lines]
+    assert text[1] == u"History of Instruments.Camera.fps (version default), oldest first:"
+    assert text[2].endswith(u"  (added) -> 30") and u"@" in text[2]
+    assert text[3].endswith(u"  30 -> 25")
+    assert text[4] == u""
+    assert text[-1].strip() == u"Any key closes this history"
+    press(state, u"x")
+    assert state.mode == S.BROWSE and state.cursor_path == "Instruments.Camera.fps"

@@ -1,7 +1,15 @@
-"""IdFollower: rows committed out of id order are shown, never skipped or repeated."""
+"""Following: IdFollower never skips or repeats a row committed out of id order, and the
+tools' one follow loop (TailLog -f, TailStatus -f) survives a database restart."""
 from __future__ import absolute_import, division, print_function
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
+
+from conftest import ROOT, Lines, wait_exit
 
 from CryoCore.Tools._follow import IdFollower
 
@@ -44,3 +52,51 @@ def test_start_after_hides_older_rows():
     t.rows.update({1: "a", 2: "b", 3: "c"})
     f = IdFollower(t.fetch, start_after=2)
     assert [r[0] for r in f.poll()] == [3]
+
+
+_PRODUCERS = {
+    "TailStatus": ("API.get_status('Restart')['x'] = sys.argv[1]", "x = %s"),
+    "TailLog": ("API.get_log('Restart').info('value %s', sys.argv[1])", "value %s"),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(_PRODUCERS))
+def test_follow_survives_a_server_restart(tmp_path, tool):
+    """-f keeps following when its MariaDB goes away and comes back, saying so once on
+    stderr, and shows the rows stored after the restart."""
+    from _mariadb import PrivateMariaDB
+    from conftest import write_settings
+    try:
+        server = PrivateMariaDB().start()
+    except Exception as e:  # no mariadbd binary here: nothing to restart
+        pytest.skip("no private mariadbd: %s" % e)
+    store, shown = _PRODUCERS[tool]
+    code = "import sys\nfrom CryoCore import API\n%s\nAPI.shutdown()\n" % store
+    try:
+        settings = dict(server.settings("ccfollow"), db_timeout=2)
+        env = dict(os.environ, CRYOCORE_CONFIG=write_settings(tmp_path / "s.json", settings),
+                   PYTHONPATH=ROOT)
+        subprocess.check_call([sys.executable, "-c", code, "before"], env=env)
+        tail = subprocess.Popen([sys.executable, os.path.join(ROOT, "CryoCore", "Tools",
+                                                              tool + ".py"), "--bw", "-f"],
+                                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines = Lines(tail)
+        try:
+            assert lines.wait_for(lambda ls: any(shown % "before" in l for l in ls), 10)
+            server.stop()
+            time.sleep(1.5)  # the follower notices: one line on stderr, no exit
+            assert tail.poll() is None, tail.stderr.read()
+            server.start()
+            subprocess.check_call([sys.executable, "-c", code, "after"], env=env)
+            assert lines.wait_for(lambda ls: any(shown % "after" in l for l in ls), 15), \
+                lines.lines
+        finally:
+            tail.terminate()
+            wait_exit(tail, 10)
+            err = tail.stderr.read()
+            tail.stdout.close()
+            tail.stderr.close()
+        assert b"Traceback" not in err and err.count(b"retrying") == 1, err
+        assert (tool + ": reconnected").encode("ascii") in err
+    finally:
+        server.destroy()

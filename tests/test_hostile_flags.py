@@ -10,7 +10,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Tools import TailLog, TailStatus, _common  # noqa: E402
 
 from _hostile import PROPERTY, argv_text  # noqa: E402
@@ -26,7 +25,7 @@ numbers = st.one_of(st.sampled_from(SPECIAL), argv_text,
 def rows(backend):
     API.get_log("x").warning("m")
     API.get_status("c")["p"] = 1
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return backend
 
 

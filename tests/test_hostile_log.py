@@ -14,7 +14,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Core._log_sink import fit_message  # noqa: E402
 from CryoCore.Tools import TailLog, _common  # noqa: E402
 
@@ -28,7 +27,7 @@ def _max_id(backend):
 
 
 def _new_rows(backend, after):
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return backend.sql("SELECT message, logger, module, level FROM log WHERE id > %s "
                        "ORDER BY id", (after,))
 
@@ -68,7 +67,7 @@ def hostile_log(backend):
     """A log whose loggers, messages and module names are hostile text."""
     for i, name in enumerate(NAMES):
         API.get_log(name).info(u"msg %d of %s: %s" % (i, name, NAMES[-1 - i]))
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     rows = backend.sql("SELECT id, time, level, module, line, logger, message FROM log "
                        "ORDER BY id")
     backend.sql("UPDATE log SET module = logger")  # module names as hostile as loggers
@@ -112,7 +111,7 @@ def test_logger_and_module_filters_are_exact_not_collation_equal(hostile_log, ca
 def test_taillog_line_shows_hostile_message_exactly(backend, capsys):
     message = u"'; DROP TABLE log; -- 100% \\ \"q\" \U0001F600"
     API.get_log("evil").critical(message)
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     out = _taillog(capsys, ["--logger", "evil"])
     assert out.endswith(u"[      evil] %s\n" % message)
     assert time.ctime(time.time())[:10] in out

@@ -12,7 +12,6 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
-from CryoCore.Core import _runtime  # noqa: E402
 from CryoCore.Tools import TailStatus, _common  # noqa: E402
 
 from _hostile import PROPERTY, argv_text, max_id, hostile_text, stored_text, utf8_ok  # noqa: E402
@@ -25,7 +24,7 @@ def _max_id(backend):
 
 
 def _rows(backend, after):
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return backend.sql("SELECT c.name, p.name, s.value FROM status s JOIN status_parameter p "
                        "ON p.paramid = s.paramid JOIN status_channel c ON c.chanid = s.chanid "
                        "WHERE s.id > %s ORDER BY s.id", (after,))
@@ -89,7 +88,7 @@ def hostile_status(backend):
     for i, channel in enumerate(NAMES):
         holder = API.get_status(channel)
         holder[NAMES[-1 - i]] = u"v%d %s" % (i, NAMES[(i + 3) % len(NAMES)])
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return [(channel, NAMES[-1 - i], u"v%d %s" % (i, NAMES[(i + 3) % len(NAMES)]))
             for i, channel in enumerate(NAMES)]
 

@@ -9,7 +9,6 @@ import sys
 import pytest
 
 from CryoCore import API
-from CryoCore.Core import _runtime
 
 from conftest import ROOT
 
@@ -28,7 +27,7 @@ def data(backend):
     API.get_config("Evil").set_default(u"it's 100%", u"'; DROP TABLE config; -- \\")
     API.get_status("Evil")[u"it's 100%"] = u"'; DROP TABLE status; -- \\"
     API.get_log("Evil").info(u"'; DROP TABLE log; -- 100%s \\")
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     API.reset()
     return backend
 
@@ -81,7 +80,7 @@ def test_terminal_never_gets_escape_sequences_from_the_data(backend, monkeypatch
     from CryoCore.Tools import TailLog, TailStatus, _common
     API.get_log("evil").info(EVIL)
     API.get_status("evil")["x"] = EVIL
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     term = _Terminal()
     monkeypatch.setattr(sys, "stdout", term)
     main = TailLog.main if tool == "TailLog" else TailStatus.main

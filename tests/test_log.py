@@ -25,7 +25,7 @@ TAILLOG = os.path.join(ROOT, "CryoCore", "Tools", "TailLog.py")
 
 def rows(backend, where="", params=()):
     """Everything stored so far: (message, level, line, func, module, logger) by id."""
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     return [tuple(r) for r in backend.sql(
         "SELECT message, level, line, func, module, logger FROM log %s ORDER BY id" % where,
         params)]
@@ -87,7 +87,7 @@ def test_record_columns_are_the_callers_own(backend):
     before = time.time()
     log.info("hello %s", "world")  # MARK-plain
     stored = backend.sql("SELECT message, level, time, msecs, line, func, module, logger "
-                         "FROM log") if _runtime.writer().flush(30) else []
+                         "FROM log") if API.flush(30) else []
     assert len(stored) == 1
     message, level, created, msecs, line, func, module, logger = stored[0]
     assert (message, level, line, func, module, logger) == (
@@ -336,7 +336,7 @@ def test_threads_and_two_processes_logging_at_once_lose_nothing(backend, tmp_pat
     for t in threads:
         t.join()
     assert [p.wait(60) for p in procs] == [0, 0]
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     counts = dict((r[0], (r[1], r[2])) for r in backend.sql(
         "SELECT logger, COUNT(*), COUNT(DISTINCT message) FROM log GROUP BY logger"))
     expected = dict(("Thread%d" % n, (1000, 1000)) for n in range(4))

@@ -247,8 +247,7 @@ def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup,
     for k in range(500):
         status["k"] = k
         log.info("m%d", k)
-    from CryoCore.Core import _runtime
-    assert _runtime.writer().flush(10)
+    assert API.flush(10)
     setup.server.stop()
     for k in range(500, 1000):
         status["k"] = k

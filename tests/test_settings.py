@@ -132,3 +132,16 @@ def test_password_file_readable_by_others_warns(files, capsys):
     API.get_config_db()
     err = capsys.readouterr().err
     assert "readable by others" in err and path in err and "secret" not in err
+
+
+@pytest.mark.smoke
+def test_spools_and_config_copies_name_a_database_alike():
+    """One fingerprint: the default port and an explicit 3306 are the same database for both
+    spools and last-known-good copies, another port or database is not, the password never counts."""
+    from CryoCore.Core import _config_lkg, _settings, _spool
+    base = {"db_type": "mysql", "db_host": "h", "db_user": "u", "db_name": "cc"}
+    same = dict(base, db_port=3306, db_password="secret")
+    assert _spool.fingerprint(base) == _config_lkg.fingerprint(same) == _settings.fingerprint(base)
+    assert _settings.fingerprint(dict(base, db_port=3307)) != _settings.fingerprint(base)
+    assert _settings.fingerprint(dict(base, db_name="other")) != _settings.fingerprint(base)
+    assert "secret" not in _config_lkg.directory(dict(same, config_lkg_dir="/x"))

@@ -245,6 +245,28 @@ def test_sequence_columns_are_added_to_existing_tables_in_place(backend):
         assert db._execute("SHOW INDEX FROM log WHERE Key_name = 'cc_seq'").fetchall()
 
 
+def test_a_ready_database_costs_one_schema_query_and_a_missing_index_is_made_again(backend):
+    """ensure() on a MySQL database that has every status table, sequence column and index
+    sends one query (each producer pays it); with one index dropped it adds it back."""
+    if backend.kind != "mysql":
+        pytest.skip("SQLite runs its CREATE ... IF NOT EXISTS statements: a local file")
+    db = InternalDB.mysql("schema", config=backend.settings)
+    _schema.ensure(db, "status")
+    seen = []
+    InternalDB.tracer = lambda sql, params: seen.append(sql)
+    try:
+        _schema.ensure(InternalDB.mysql("again", config=backend.settings), "status")
+        assert len(seen) == 1 and seen[0].startswith("SELECT")
+        db._execute("ALTER TABLE status2d DROP INDEX cc_seq")
+        del seen[:]
+        _schema.ensure(InternalDB.mysql("third", config=backend.settings), "status")
+        assert len(seen) > 1
+    finally:
+        InternalDB.tracer = None
+    assert db._execute("SHOW INDEX FROM status2d WHERE Key_name = 'cc_seq'").fetchall()
+    db.close()
+
+
 @pytest.mark.smoke
 def test_spool_lines_round_trip_plain_values(tmp_path):
     """Items of str/int/float/None survive the spool unchanged (tuples stay tuples)."""

@@ -13,7 +13,7 @@ from CryoCore.Core.Status import NoSuchElementException
 
 
 def flush():
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
 
 
 def ensure_tables(backend):
@@ -284,6 +284,77 @@ def test_seven_threads_setting_one_channel_lose_nothing(backend):
     assert shared == list(range(1, 7 * per_thread + 1))  # in order, none lost or doubled
     for i in range(7):
         assert [int(v) for c, n, v in got if n == "own%d" % i] == list(range(per_thread))
+
+
+@pytest.mark.parametrize("how", ["holder", "set_value", "mixed"])
+def test_racing_setters_store_no_repeat_and_end_on_the_value_held(backend, how):
+    """Threads setting one element at once (few values, so they often set the same one;
+    thread switches forced often): no two consecutive rows repeat a value, and the last
+    row stored is the value held."""
+    import random
+    import sys
+    status = API.get_status("Race")
+    status["x"] = 0
+    old = sys.getswitchinterval() if hasattr(sys, "getswitchinterval") else None
+    if old is not None:
+        sys.setswitchinterval(1e-6)
+
+    def work(seed):
+        rnd = random.Random(seed)
+        element = status["x"]
+        for _ in range(3000):
+            v = rnd.choice((1, 2, 3, 4))
+            if how == "holder" or how == "mixed" and seed % 2:
+                status["x"] = v
+            elif how == "mixed" and seed % 3 == 0:
+                element.set_value(v, force_update=rnd.random() < 0.01)
+            else:
+                element.set_value(v)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        if old is not None:
+            sys.setswitchinterval(old)
+    flush()
+    stored = values(backend, "x", "Race")
+    assert len(stored) > 100  # the threads did change it, often
+    assert stored[-1] == str(status["x"].get_value())
+    if how != "mixed":  # (forced rows may repeat a value on purpose)
+        repeats = [i for i in range(1, len(stored)) if stored[i] == stored[i - 1]]
+        assert repeats == []
+
+
+@pytest.mark.parametrize("how", ["holder", "set_value"])
+def test_a_setter_overtaken_between_holding_and_storing_stores_the_value_held(
+        backend, monkeypatch, how):
+    """The lock-free change interrupted (as by a thread switch) after holding its value and
+    before handing its row over, by another setter that completes: the last row stored is
+    still the value held, and the rows are the changes in order."""
+    from CryoCore.Core import _status_element, _status_holder
+    status = API.get_status("Overtaken")
+    status["x"] = 0
+    element = status["x"]
+    real_time = time.time
+    overtake = []
+
+    def clock():
+        if overtake:
+            overtake.pop()(2)  # the other thread sets 2 and stores it, all at once
+        return real_time()
+    monkeypatch.setattr(_status_element, "_time", clock)
+    monkeypatch.setattr(_status_holder, "_time", clock)
+    overtake.append(element.set_value)
+    if how == "holder":
+        status["x"] = 1
+    else:
+        element.set_value(1)
+    assert element.get_value() == 2
+    flush()
+    assert values(backend, "x", "Overtaken") == ["0", "2", "1", "2"]
 
 
 def test_channels_deleted_by_another_program_are_made_again(backend):

@@ -8,7 +8,7 @@ import pytest
 
 import CryoCore
 from CryoCore import API
-from CryoCore.Core import Status, _runtime
+from CryoCore.Core import Status
 
 pytestmark = pytest.mark.filterwarnings("ignore:isSet")
 
@@ -216,4 +216,4 @@ def test_hooks_fire_after_the_change_is_handed_to_the_writer(backend):
     elem.add_callback(again)
     elem.set_value(0)
     assert elem.get_value() == 3
-    assert _runtime.writer().flush(10)
+    assert API.flush(10)

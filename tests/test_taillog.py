@@ -3,6 +3,7 @@
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import io
 import os
 import subprocess
 import sys
@@ -181,10 +182,23 @@ def test_clear_all_on_a_terminal_takes_no_for_an_answer(backend, capsys, monkeyp
             return self.answer
 
     monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
-    assert run(capsys, "--clear-all")[0] == 1
+    code, _, err = run_edge(capsys, "--clear-all")
+    assert code == 1 and "Delete all 1 log rows" in err and "nothing deleted" in err
     assert db._execute("SELECT COUNT(*) FROM log").fetchone()[0] == 1
     monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
     assert run(capsys, "--clear-all")[0] == 0
+    assert db._execute("SELECT COUNT(*) FROM log").fetchone()[0] == 0
+
+
+def test_clear_all_reads_the_answer_from_a_pipe(backend, capsys, monkeypatch):
+    """Without a terminal --clear-all takes its answer from standard input, as TailStatus."""
+    db = add(backend, [("a", 10, T0, 1, "m", "l")])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(u"n\n"))
+    assert run_edge(capsys, "--clear-all")[0] == 1
+    assert db._execute("SELECT COUNT(*) FROM log").fetchone()[0] == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(u"y\n"))
+    code, lines, err = run(capsys, "--clear-all")
+    assert code == 0 and lines == ["Deleted 1 log rows"] and err == ""
     assert db._execute("SELECT COUNT(*) FROM log").fetchone()[0] == 0
 
 

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from CryoCore import API
-from CryoCore.Core import _runtime
 from CryoCore.Tools import TailStatus, _common
 
 
@@ -27,7 +26,7 @@ def seed(values, channel="UnitTest", ts=1470130000.0):
     s = API.get_status(channel)
     for i, (name, value) in enumerate(values):
         s[name].set_value(value, timestamp=ts + i)
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
 
 
 def line(ts, channel, name, value):
@@ -91,7 +90,7 @@ def test_positional_filters(backend):
 def test_two_d_rows_are_readable(backend):
     g = API.get_status("Grid").new2d("cells", (2, 2))
     g.set_value((1, 0), 200, timestamp=5000.0)
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     _, lines = tail(["--bw"])
     assert lines == [line(5000.0, "Grid", "cells[1,0]", 200)]
     _, lines = tail(["--bw", "Grid:cells"])
@@ -116,7 +115,7 @@ def test_clear_all_asks_first(backend, monkeypatch, capsys):
     assert tail(["--bw"]) == (0, [])
     # channels survive: a running program keeps storing under its cached ids
     API.get_status("UnitTest")["x"] = 5
-    assert _runtime.writer().flush(30)
+    assert API.flush(30)
     assert len(tail(["--bw"])[1]) == 1
 
 
@@ -149,7 +148,7 @@ def test_follow_in_process_shows_new_rows(backend):
     try:
         API.get_status("UnitTest")["b"] = 2
         API.get_status("UnitTest").new2d("cells", (1, 1)).set_value((0, 0), 3)
-        assert _runtime.writer().flush(30)
+        assert API.flush(30)
         t.join(10)
     finally:
         seen.set()
@@ -162,8 +161,8 @@ def test_completion_of_channels_and_channel_names(backend):
     seed([("runner4", 1), ("runner5", 1)], channel="UnitTest")
     API.get_status("UnitTest").new2d("grid", (1, 1)).set_value((0, 0), 1)
     API.get_status("Other")["z"] = 1
-    assert _runtime.writer().flush(30)
-    args = TailStatus._parser().parse_args([])
+    assert API.flush(30)
+    args = TailStatus.build_parser().parse_args([])
     assert TailStatus._complete_channels("U", args) == ["UnitTest"]
     assert TailStatus._complete_filters("", args) == ["Other:", "UnitTest:"]
     assert TailStatus._complete_filters("UnitTest:r", args) == ["UnitTest:runner4",

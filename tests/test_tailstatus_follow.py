@@ -76,8 +76,7 @@ def test_follow_shows_a_new_row_within_one_second(backend):
                 sys.stdin.readline()
                 s["x"] = i
                 API.get_status("Fast")  # same holder
-                from CryoCore.Core import _runtime
-                _runtime.writer().flush(10)
+                API.flush(10)
                 print(time.time())
                 sys.stdout.flush()
             """)
@@ -172,44 +171,3 @@ def test_shell_completion_through_argcomplete(backend, tmp_path):
     got = complete("TailStatus.py UnitTest:r")  # argcomplete may cut at bash's ':' break
     assert got in (["runner4", "runner5"], ["UnitTest:runner4", "UnitTest:runner5"])
     assert complete("TailStatus.py --channel O") == ["Other"]
-
-
-def test_follow_survives_a_server_restart(tmp_path):
-    """-f keeps following when its MariaDB goes away and comes back (one line on stderr)."""
-    from _mariadb import PrivateMariaDB
-    from conftest import write_settings
-    try:
-        server = PrivateMariaDB().start()
-    except Exception as e:  # no mariadbd binary here: nothing to restart
-        pytest.skip("no private mariadbd: %s" % e)
-    try:
-        settings = dict(server.settings("ccfollow"), db_timeout=2)
-        env = dict(os.environ, CRYOCORE_CONFIG=write_settings(tmp_path / "s.json", settings),
-                   PYTHONPATH=ROOT)
-
-        class B(object):
-            def env(self):
-                return env
-        code = """
-            import sys
-            from CryoCore import API
-            API.get_status("Restart")["x"] = sys.argv[1]
-            API.shutdown()
-            """
-        subprocess.check_call([sys.executable, "-c", textwrap.dedent(code), "before"], env=env)
-        tail, lines = start_tail(B(), "-f")
-        try:
-            assert lines.wait_for(lambda ls: any("x = before" in l for l in ls), 10)
-            server.stop()
-            time.sleep(0.6)  # the follower notices: one line on stderr, no exit
-            assert tail.poll() is None, tail.stderr.read()
-            server.start()
-            subprocess.check_call([sys.executable, "-c", textwrap.dedent(code), "after"],
-                                  env=env)
-            assert lines.wait_for(lambda ls: any("x = after" in l for l in ls), 10), lines.lines
-        finally:
-            err = stop(tail)
-        assert b"Traceback" not in err and err.count(b"retrying") == 1, err
-        assert b"TailStatus: reconnected" in err
-    finally:
-        server.destroy()

@@ -12,8 +12,9 @@ from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
-         "WebServer")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccweb")
+         "Snapshot", "WebServer")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsnapshot",
+         "ccweb")
 
 
 @pytest.mark.smoke
@@ -94,3 +95,32 @@ def test_readme_names_every_tool():
         assert name + ".py" in readme
     for name in SHORT:
         assert name in readme
+
+
+class _Stream(object):
+    """A text stream with a chosen encoding that refuses what it cannot encode, like a
+    terminal or a pipe whose locale lacks the characters."""
+
+    def __init__(self, encoding, tty):
+        self.encoding, self.tty, self.parts, self.flushed = encoding, tty, [], 0
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        text.encode(self.encoding)  # raises UnicodeEncodeError like a real stream
+        self.parts.append(text)
+
+    def flush(self):
+        self.flushed += 1
+
+
+def test_write_escapes_what_the_stream_cannot_show_and_control_characters_on_a_terminal():
+    """_common.write: unencodable characters become backslash escapes, control characters
+    from data are made visible on a terminal only, and every write is flushed."""
+    tty = _Stream("ascii", True)
+    _common.write(u"caf\u00e9 \x1b[2J done\n", tty)
+    assert u"".join(tty.parts) == u"caf\\xe9 \\x1b[2J done\n" and tty.flushed == 1
+    pipe = _Stream("utf-8", False)
+    _common.write(u"caf\u00e9 \x1b[2J done\n", pipe)
+    assert u"".join(pipe.parts) == u"caf\u00e9 \x1b[2J done\n" and pipe.flushed == 1

@@ -244,9 +244,16 @@ def _store_for(db_cfg=None):
         return store
 
 
-def get_config(name=None, version="default", db_cfg=None):
-    """The NamedConfiguration rooted at `name` of `version` (same arguments, same object)."""
+def get_config(name=None, version="default", db_cfg=None, at=None):
+    """The NamedConfiguration rooted at `name` of `version` (same arguments, same object).
+
+    With `at` (epoch seconds or time text): a new read-only view of the tree as it was
+    then, from the config history (writes raise ConfigException)."""
     store = _store_for(db_cfg)
+    if at is not None:
+        from . import _config_past
+        past = _config_past.PastStore(store.db, _config_past.epoch_of(at))
+        return NamedConfiguration(name, version, db_cfg, _store=past)
     key = (name or None, version or "default", store)
     with _lock:
         cfg = _configs.get(key)

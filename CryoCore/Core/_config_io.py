@@ -2,8 +2,6 @@
 from __future__ import absolute_import, division, print_function
 
 import json
-import xml.etree.ElementTree as ET
-from xml.parsers import expat
 
 from . import _config_types as T
 from ._compat import string_types, to_text
@@ -110,6 +108,7 @@ def _walk(node, base, items, where):
 
 def parse_xml(data, root=""):
     """Items from ``<configuration>`` XML: leaf elements with text are parameters."""
+    import xml.etree.ElementTree as ET  # only XML imports need it (a start costs less)
     try:
         tree = _parse_xml_without_dtd(data)
     except ET.ParseError as e:
@@ -146,6 +145,8 @@ def _no_dtd(*_args):
 
 def _parse_xml_without_dtd(data):
     """ElementTree parsing that refuses DTDs first: no entity bombs on any expat version."""
+    import xml.etree.ElementTree as ET  # only XML imports need it (a start costs less)
+    from xml.parsers import expat
     scan = expat.ParserCreate()
     scan.StartDoctypeDeclHandler = _no_dtd
     scan.EntityDeclHandler = _no_dtd

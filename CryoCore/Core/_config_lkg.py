@@ -17,6 +17,7 @@ import tempfile
 import time
 
 from ._compat import PY2, to_text
+from ._settings import fingerprint
 
 FORMAT = 1
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -153,16 +154,6 @@ class Copies(object):
 
 def default_dir():
     return os.path.join(os.path.expanduser("~"), ".cryocore", "config-lkg")
-
-
-def fingerprint(settings):
-    """A short hash naming the database the settings point at (never the password)."""
-    keys = ("db_type", "db_host", "db_port", "db_name", "db_user")
-    ident = dict((k, to_text(settings.get(k))) for k in keys)
-    if settings.get("db_type") == "sqlite":
-        ident = {"db_type": "sqlite", "db_path": os.path.abspath(settings.get("db_path") or "")}
-    raw = json.dumps(ident, sort_keys=True).encode("utf-8")
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def directory(settings):

@@ -14,7 +14,7 @@ import datetime
 import threading
 import time
 
-from . import InternalDB, _config_io, _config_lkg, _runtime, _schema
+from . import InternalDB, _config_history, _config_io, _config_lkg, _runtime, _schema
 from . import _config_types as T
 from ._compat import one_line, to_text
 from ._config_cache import ROOT_NODE, ConfigParameter, Node, VersionCache, epoch  # noqa: F401
@@ -54,6 +54,8 @@ class Store(object):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
         self._lock = threading.RLock()
         self._schema_ok = False
+        self.history = _config_history.Recorder(self.db)  # every change, kept
+        self._polling = False  # the poller records other programs' changes it sees
         self.copies = _config_lkg.Copies(self)  # last-known-good copies of the versions
         try:
             self._ensure_schema()
@@ -75,6 +77,7 @@ class Store(object):
     def _ensure_schema(self):
         if not self._schema_ok:
             _schema.ensure(self.db, "config")
+            self.history.ensure()
             self._schema_ok = True
 
     @contextlib.contextmanager
@@ -217,6 +220,9 @@ class Store(object):
             structure = True
         if not replaced and not gone:
             return []
+        if self._polling and self.history.watching:
+            self.history.seen(vc, [(vc.nodes.get(n.id), n) for n in replaced],
+                              [vc.nodes[i] for i in gone if i in vc.nodes])
         vc.nodes = nodes
         if structure:
             vc._rebuild()
@@ -292,7 +298,7 @@ class Store(object):
     def poll(self):
         """One round: pick up changes by other processes and fire their callbacks."""
         events = []
-        with self._lock:
+        with self._lock, self._seeing():
             self._ensure_schema()
             for vc in list(self.versions.values()):
                 if vc.from_copy:  # the database is back: go live, fire what differs
@@ -319,6 +325,14 @@ class Store(object):
             self.copies.note_up()
         self.copies.save()
         self._fire(events)
+
+    @contextlib.contextmanager
+    def _seeing(self):
+        self._polling = True
+        try:
+            yield
+        finally:
+            self._polling = False
 
     # -- callbacks ---------------------------------------------------------------
     def add_callback(self, vc, path, fn, args, config):
@@ -409,7 +423,9 @@ class Store(object):
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
             with self.db._transaction():
+                self.history.begin()
                 result = fn(vc.id, touched, deleted)
+                self.history.record(vc, touched, deleted)
             events += self.refresh_ids(vc, touched, deleted)
         if not fire:
             return events
@@ -570,6 +586,8 @@ class Store(object):
             if row is None:
                 raise NoSuchVersionException("no such version %s" % T.show(name))
             with self.db._transaction():
+                self.history.begin()
+                self.history.record_version(row[0], name, "drop")
                 self.db._execute("DELETE FROM config WHERE version = %s", (row[0],))
                 self.db._execute("DELETE FROM config_version WHERE id = %s", (row[0],))
             vc = self.versions.get(name)
@@ -587,6 +605,7 @@ class Store(object):
             if source == target:
                 raise IntegrityException("cannot copy version %s onto itself" % T.show(source))
             with self.db._transaction():
+                self.history.begin()
                 dst = self._version_row(target)
                 if dst is None:
                     self._insert_version(target)
@@ -596,6 +615,7 @@ class Store(object):
                 if count and not overwrite:
                     raise IntegrityException("version %s already has %d parameters (use overwrite)"
                                              % (T.show(target), count))
+                self.history.record_version(dst[0], target, "drop")
                 self.db._execute("DELETE FROM config WHERE version = %s", (dst[0],))
                 rows = self.db._execute("SELECT id, parent, name, value, datatype, comment FROM "
                                         "config WHERE version = %s", (src[0],)).fetchall()
@@ -611,6 +631,7 @@ class Store(object):
                             " VALUES (%s, %s, %s, %s, %s, %s)",
                             (dst[0], new_parent, r[2], r[3], r[4], r[5])).lastrowid
                         stack.append((r[0], new))
+                self.history.record_version(dst[0], target, "copy")
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)

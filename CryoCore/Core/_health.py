@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 import time
 
 from .InternalDB import connect
-from ._status_ids import _Ids
+from ._status_ids import STATUS_COLUMNS, _Ids, status_row
 
 CHANNEL = "CryoCore"
 FIELDS = ("queued", "spooled", "dropped", "failed", "last_error")
@@ -35,9 +35,7 @@ class StatusChannel(object):
         for name in FIELDS:
             if self._last.get(name) == values[name]:
                 continue
-            paramid, chanid = ids.param((self.channel, name))
-            rows.append((now, paramid, chanid, values[name], None))
+            rows.append(status_row(now, ids.param((self.channel, name)), values[name], None))
         if rows:
-            ids.db._insert_many("status", ("timestamp", "paramid", "chanid", "value", "expires"),
-                                rows)
+            ids.db._insert_many("status", STATUS_COLUMNS, rows)
             self._last.update(values)

@@ -211,12 +211,9 @@ class DbHandler(logging.Handler):
             message = _unformatted(record)
         if record.exc_info or record.exc_text or getattr(record, "stack_info", None):
             message = self._with_traceback(record, message)
-        level = record.levelno
-        item = (message, level, record.created, record.msecs, record.lineno,
-                record.funcName, record.module, record.name)
         try:
-            _runtime.writer().put(self.sink, item, len(message) + _RECORD_OVERHEAD,
-                                  level >= logging.ERROR)
+            hand_over(self.sink, message, record.levelno, record.created, record.msecs,
+                      record.lineno, record.funcName, record.module, record.name)
         except Exception:  # put() does not raise; belt and braces for the caller
             self.handleError(record)
 
@@ -235,6 +232,13 @@ class DbHandler(logging.Handler):
 
 
 _FORMATTER = logging.Formatter()
+
+
+def hand_over(sink, message, level, created, msecs, line, func, module, logger):
+    """Give one log row to the background writer (the one place a log item is built:
+    the order is ``_log_sink.COLUMNS``); ERROR and above wake the writer at once."""
+    _runtime.writer().put(sink, (message, level, created, msecs, line, func, module, logger),
+                          len(message) + _RECORD_OVERHEAD, level >= logging.ERROR)
 
 
 class _FastLogger(logging.Logger):
@@ -279,10 +283,9 @@ class _FastLogger(logging.Logger):
         if module is None:
             module = _MODULES[code.co_filename] = _module_name(code.co_filename)
         created = time.time()
-        item = (message, level, created, int((created - int(created)) * 1000) + 0.0,
-                frame.f_lineno, code.co_name, module, self.name)
-        _runtime.writer().put(handler.sink, item, len(message) + _RECORD_OVERHEAD,
-                              level >= logging.ERROR)
+        hand_over(handler.sink, message, level, created,
+                  int((created - int(created)) * 1000) + 0.0, frame.f_lineno, code.co_name,
+                  module, self.name)
 
     def _standard(self, level, msg, args, exc_info, extra, kwargs):
         """logging's own path (our findCaller skips this module's frames)."""

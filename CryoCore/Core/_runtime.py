@@ -78,6 +78,18 @@ def _make_writer(settings):
         health_reporter=StatusChannel())
 
 
+def flush(timeout=None):
+    """Wait until every status and log row handed over so far is stored.
+
+    True when they are; False on timeout, or when they went to the spool instead
+    (the database is away).  Without a writer nothing is waiting: True.
+    """
+    w = _writer
+    if w is None or _pid != os.getpid():
+        return True
+    return w.flush(timeout)
+
+
 def replay_spools():
     """Start storing spools that dead processes left (tools call this at start-up).
 
@@ -122,6 +134,7 @@ def shutdown(grace=None):
         if w is not None:
             w.stop(grace)
             w.close_connections()
+            _retiring.append(w)
             with _lock:  # rows handed over after shutdown go to a new writer (drained at exit)
                 if _writer is w:
                     _writer = None
@@ -140,14 +153,23 @@ def _run_stoppers(registry):
             report("shutdown of %s failed: %s" % (name, e))
 
 
+_retiring = []       # writers shut down in this process whose store thread may still run
+RELEASE_WAIT = 5.0   # at most this long, in reset(), for such a thread to release its spools
+
+
 def reset(grace=None):
     """Shut down, forget every cached object, clear the stop event: usable again."""
     global _writer
     shutdown(grace)
     with _lock:
+        forked = _pid != os.getpid()
         _check_fork()
         _writer = None
+        retiring = [] if forked else list(_retiring)
+        del _retiring[:]
         resetters = list(_resetters)
+    for w in retiring:  # a store thread still in a database call holds its spools locked:
+        w.wait_released(RELEASE_WAIT)  # let go of them, so the next writer can replay them
     for fn in resetters:
         fn()
     _settings.clear_explicit()

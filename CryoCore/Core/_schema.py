@@ -175,11 +175,68 @@ def statements(db_type, service):
 
 
 def ensure(db, service):
-    """Create `service`'s tables in `db` (an InternalDB.mysql) if missing."""
+    """Create `service`'s tables in `db` (an InternalDB.mysql) if missing.
+
+    On MySQL a database that has them all (and the sequence columns) costs one
+    query (``_ready``), not one statement per table: every producer pays this.
+    """
+    if _ready(db, service):
+        return
     db._init_sqls(statements(db.db_type, service))
     for table in TABLES[service]:
         if table in SEQUENCED_TABLES:
             _try_sequence_columns(db, table)
+
+
+def _ready(db, service):
+    """Whether `service`'s tables, their sequence columns and index, and the default
+    config version are all in the MySQL database `db` (one query; False on SQLite)."""
+    if db.is_sqlite:
+        return False  # a local file: the CREATE ... IF NOT EXISTS statements cost little
+    from ._exceptions import DatabaseError, is_connection_error
+    tables = TABLES[service]
+    seq = [t for t in tables if t in SEQUENCED_TABLES]
+    marks = ",".join(["%s"] * len(tables))
+    sql = ("SELECT 'table', TABLE_NAME FROM information_schema.TABLES "
+           "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%s)" % marks)
+    params = list(tables)
+    if seq:
+        seq_marks = ",".join(["%s"] * len(seq))
+        sql += (" UNION ALL SELECT 'column', CONCAT(TABLE_NAME, '.', COLUMN_NAME) "
+                "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                "AND TABLE_NAME IN (%s) AND COLUMN_NAME IN ('cc_producer', 'cc_seq') "
+                "UNION ALL SELECT 'index', TABLE_NAME FROM information_schema.STATISTICS "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%s) "
+                "AND INDEX_NAME = 'cc_seq' AND SEQ_IN_INDEX = 1" % (seq_marks, seq_marks))
+        params += seq + seq
+    try:
+        found = set((_text(kind), _text(name)) for kind, name in db._execute(sql, params))
+        if service == "config" and set(("table", t) for t in tables) <= found:
+            if not db._execute("SELECT id FROM config_version WHERE name = 'default'").fetchall():
+                return False
+    except DatabaseError as e:
+        if is_connection_error(e):
+            raise
+        return False  # e.g. no access to information_schema: the statements decide
+    wanted = set(("table", t) for t in tables)
+    for t in seq:
+        wanted.update([("column", t + ".cc_producer"), ("column", t + ".cc_seq"), ("index", t)])
+    if not wanted <= found:
+        return False
+    _sequenced(db).update(seq)
+    return True
+
+
+def _sequenced(db):
+    """The tables of `db` known to have the sequence columns (no probe needed for them)."""
+    known = getattr(db, "_cc_sequenced", None)
+    if known is None:
+        known = db._cc_sequenced = set()
+    return known
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else value
 
 
 def _try_sequence_columns(db, table):
@@ -207,6 +264,8 @@ _ALGORITHM_REFUSED = (1845, 1846, 1235, 1064)
 
 def has_sequence_columns(db, table):
     """Whether `table` has the writer's sequence columns (a connection error propagates)."""
+    if table in _sequenced(db):
+        return True
     return _answers(db, "SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
 
 

@@ -8,6 +8,7 @@ service only, merged the same way.
 """
 from __future__ import absolute_import, division, print_function
 
+import hashlib
 import json
 import os
 import stat
@@ -187,3 +188,18 @@ def describe(settings):
         return "sqlite:%s" % settings["db_path"]
     return "mysql://%s@%s:%s/%s" % (settings["db_user"], settings["db_host"],
                                     settings["db_port"], settings["db_name"])
+
+
+def fingerprint(settings):
+    """A short hash naming the database `settings` point at (never the password).
+
+    The one name of "the same database": spools (whose rows belong where) and
+    last-known-good config copies (whose tree it is) both use it.
+    """
+    if settings.get("db_type") == "sqlite":
+        key = ["sqlite", os.path.abspath(settings.get("db_path") or "")]
+    else:
+        key = ["mysql", settings.get("db_host"), int(settings.get("db_port") or 3306),
+               settings.get("db_user"), settings.get("db_name")]
+    raw = json.dumps(key, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:24]

@@ -15,7 +15,6 @@ replay that is cut short and repeated store nothing twice.
 from __future__ import absolute_import, division, print_function
 
 import errno
-import hashlib
 import importlib
 import json
 import os
@@ -23,6 +22,7 @@ import socket
 import time
 
 from . import _settings
+from ._settings import fingerprint  # noqa: F401 (spool headers name their database)
 from ._compat import PY2, to_text
 
 try:
@@ -50,17 +50,6 @@ def configured_dir(settings):
     if not value:
         return None
     return os.path.abspath(os.path.expanduser(value))
-
-
-def fingerprint(settings):
-    """Identifies a target database by its settings, without the password."""
-    if settings.get("db_type") == "sqlite":
-        key = ["sqlite", os.path.abspath(settings.get("db_path") or "")]
-    else:
-        key = ["mysql", settings.get("db_host"), int(settings.get("db_port") or 3306),
-               settings.get("db_user"), settings.get("db_name")]
-    raw = json.dumps(key, sort_keys=True).encode("utf-8")
-    return hashlib.sha256(raw).hexdigest()[:24]
 
 
 def settings_for(header):
@@ -353,14 +342,20 @@ class OrphanFinder(object):
         return self.scanned_at is None or time.time() - self.scanned_at >= RESCAN_INTERVAL
 
     def scan(self, known, stop):
-        """``(spool, sink)`` for each orphan not in `known` that this program can replay."""
-        self.scanned_at = time.time()
+        """``(spool, sink)`` for each orphan not in `known` that this program can replay.
+
+        `scanned_at` is set only once every orphan was handed over: until then the writer
+        counts the scan as not done and does not finish (else a shutdown racing the scan
+        would leave spools it had just found).
+        """
+        started = time.time()
         for path in orphans(self.directory):
             if path in known or path in self._unusable or stop():
                 continue
             found = self._open(path)
             if found is not None:
                 yield found
+        self.scanned_at = started
 
     def _open(self, path):
         from .InternalDB import mysql, report

@@ -128,4 +128,4 @@ class Status2DElement(StatusElement):
 
     def _refresh_fast_path(self):
         StatusElement._refresh_fast_path(self)
-        self._fast_type = _Never  # 2-D elements never take the 1-D fast path
+        self._fast_type = _Never  # 2-D elements never take the 1-D fast paths

@@ -22,6 +22,8 @@ _CHECK_PID = not _sink._AT_FORK
 # Types whose text the writer thread may make later (immutable, and short below _BIG_INT).
 _RAW = frozenset([text_type, int, float, bool, type(None)])
 _BIG_INT = 10 ** 2000
+# Types a changed value of the same type may take the lock-free path with (set_value).
+_HOT = frozenset([text_type, int, float])
 
 
 class NoSuchElementException(KeyError):
@@ -90,7 +92,7 @@ class StatusElement(object):
         self._on_change = []   # [event, once]
         self._on_value = []    # [value, event, once]
         self._callbacks = []   # (fn, args)
-        self._fast_type = self._skip_type = _Never
+        self._fast_type = self._skip_type = self._hot_type = _Never
         self._hooked = False   # any event, callback or reporter to fire on a set
         self._refresh_fast_path()
 
@@ -116,29 +118,64 @@ class StatusElement(object):
         if t is self._fast_type and value == self._value and not force_update:
             if not self._on_value or not _any_match(value, self._on_value):
                 return  # unchanged: no lock, no row
+        if t is self._hot_type and timestamp is None and not force_update and (
+                t is float or (len(value) <= MAX_VALUE_LENGTH if t is text_type
+                               else -_BIG_INT < value < _BIG_INT)):
+            # The common change: same type, nothing watching.  Lock-free: one deque append
+            # hands the item to the writer (_enqueue is the general form of these lines).
+            # Setters racing here may both store one value: the writer keeps one row
+            # (StatusSink.admit); and _store_held makes the last row the value held.
+            self._value = value
+            ts = _time()
+            self._timestamp = ts
+            s = _sink._state
+            if s is None or _CHECK_PID:
+                s = _sink.state()
+            exp = self.expire_time
+            s.append((self._key, ts, value, ts + exp if exp else None))
+            if self._value is not value or self._hooked:
+                self._settle(value)
+            return
         if t is text_type:
             if len(value) > MAX_VALUE_LENGTH:
                 _too_long(self, value)
         elif t not in _RAW or t is int and not -_BIG_INT < value < _BIG_INT:
             return self._set(value, _as_text(value, self), force_update, timestamp)
-        if t is not type(self._value) or force_update or timestamp is not None or self._hooked:
-            return self._set(value, value, force_update, timestamp)
-        # The common change, inlined: this is the hot path (_store is the general one).
-        # `value` is immutable and short, so the writer thread turns it into text.
-        lock = self._lock
-        lock.acquire()
-        try:
-            if value != self._value or t is not type(self._value):
-                ts = _time()
-                self._value = value
-                self._timestamp = ts
-                s = _sink._state
-                if s is None or _CHECK_PID:
-                    s = _sink.state()
-                exp = self.expire_time
-                s.put(s.status, (self._key, ts, value, ts + exp if exp else None), 72)
-        finally:
-            lock.release()
+        return self._set(value, value, force_update, timestamp)
+
+    def _enqueue(self, ts, payload, value, forced=False):
+        """Hand the writer the item of `value` (`payload`: it or its text) set at `ts`."""
+        s = _sink._state
+        if s is None or _CHECK_PID:
+            s = _sink.state()
+        exp = self.expire_time
+        item = (self._key, ts, payload, ts + exp if exp else None)
+        s.append(list(item) if forced else item)  # a list: the writer never drops it
+        if self._value is not value:
+            self._store_held(value)
+
+    def _store_held(self, stored):
+        """A lock-free setter changed the value after `stored` was set: store the value
+        held until it is the one stored last (the last row is always the value held)."""
+        while True:
+            held = self._value
+            if held is stored:
+                return
+            ts = _time()
+            s = _sink._state
+            if s is None or _CHECK_PID:
+                s = _sink.state()
+            exp = self.expire_time
+            s.append((self._key, ts, _payload(held, self), ts + exp if exp else None))
+            stored = held
+
+    def _settle(self, stored):
+        """After a lock-free change: store the value held if another setter raced, and
+        follow a hook added meanwhile (the fast paths must then stop)."""
+        self._store_held(stored)
+        if self._hooked:
+            with self._lock:
+                self._refresh_fast_path()
 
     def _set(self, value, payload, force_update, timestamp):
         with self._lock:
@@ -164,12 +201,7 @@ class StatusElement(object):
             self._value, self._timestamp = value, ts
             self._text = None if payload is value else payload
             self._refresh_fast_path()
-            s = _sink._state
-            if s is None or _CHECK_PID:
-                s = _sink.state()
-            exp = self.expire_time
-            size = 72 if payload is value else len(payload) + 64
-            s.put(s.status, (self._key, ts, payload, ts + exp if exp else None), size)
+            self._enqueue(ts, payload, value, force_update)
         elif value is not old:
             self._value = value
         if not self._hooked:
@@ -212,6 +244,7 @@ class StatusElement(object):
         self._skip_type = _Never if self._on_value else self._fast_type
         self._hooked = bool(self._on_change or self._on_value or self._callbacks or
                             self.holder._reporters)
+        self._hot_type = t if t in _HOT and not self._hooked else _Never
 
     def _numeric(self, n, what):
         if isinstance(n, bool) or not isinstance(n, integer_types + (float,)):
@@ -234,11 +267,7 @@ class StatusElement(object):
                     ts = _time()
                     self._value = value
                     self._timestamp = ts
-                    s = _sink._state
-                    if s is None or _CHECK_PID:
-                        s = _sink.state()
-                    exp = self.expire_time
-                    s.put(s.status, (self._key, ts, value, ts + exp if exp else None), 72)
+                    self._enqueue(ts, value, value)
                     return
             value = self._numeric(n, "inc") + n
             hooks = self._store(value, _payload(value, self), False, None)

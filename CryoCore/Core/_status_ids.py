@@ -8,8 +8,20 @@ from . import _schema
 from ._compat import to_text
 from ._exceptions import DatabaseError
 
+#: The columns the writer fills (``_schema`` creates the tables; id, aux and the writer's
+#: sequence columns are the others).  Rows are built by status_row / status2d_row only.
 STATUS_COLUMNS = ("timestamp", "paramid", "chanid", "value", "expires")
 STATUS2D_COLUMNS = ("timestamp", "paramid", "chanid", "posx", "posy", "value", "expires")
+
+
+def status_row(timestamp, ids, text, expires):
+    """A row of ``status`` in STATUS_COLUMNS order; `ids` is ``(paramid, chanid)``."""
+    return (timestamp, ids[0], ids[1], text, expires)
+
+
+def status2d_row(timestamp, ids, x, y, value, expires):
+    """A row of ``status2d`` in STATUS2D_COLUMNS order; `ids` starts ``paramid, chanid``."""
+    return (timestamp, ids[0], ids[1], x, y, value, expires)
 
 
 class _Ids(object):

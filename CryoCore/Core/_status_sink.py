@@ -12,7 +12,7 @@ import threading
 from . import InternalDB, _runtime, _status_upkeep
 from ._compat import PY2, text_type, to_text
 from ._exceptions import DatabaseError
-from ._status_ids import STATUS2D_COLUMNS, STATUS_COLUMNS, _Ids  # noqa: F401
+from ._status_ids import STATUS2D_COLUMNS, STATUS_COLUMNS, _Ids, status2d_row, status_row
 from ._writer import Sink
 
 _FOREIGN_KEY_FAILED = 1452  # MySQL: "Cannot add or update a child row"
@@ -54,12 +54,34 @@ class _IdSink(Sink):
             raise
 
 
+#: Bytes an item costs besides a text value (the writer's memory bound).
+ITEM_BYTES = 72
+_NOTHING = object()
+
+
 class StatusSink(_IdSink):
-    """Items ``(key, timestamp, value_or_text, expires)`` -> rows of ``status``."""
+    """Items ``(key, timestamp, value_or_text, expires)`` -> rows of ``status``.
+
+    Producers append items to the writer's source deque for this sink (see
+    ``StatusElement``); ``admit`` runs in the writer thread, in append order.
+    """
 
     def __init__(self, db, ids):
         _IdSink.__init__(self, db, "status", STATUS_COLUMNS, name="status")
         self.ids = ids
+        self._last = {}  # key -> value of its last admitted item (writer thread only)
+
+    def admit(self, item):
+        """The item's size, or None to drop it: a tuple item repeating its key's previous
+        value (setters that raced without a lock each stored it; one row is kept).  A
+        forced item (``force_update``: a list) is always kept."""
+        key, value = item[0], item[2]
+        if type(item) is tuple:
+            prev = self._last.get(key, _NOTHING)
+            if prev == value and type(prev) is type(value):
+                return None
+        self._last[key] = value
+        return ITEM_BYTES + len(value) if type(value) is text_type else ITEM_BYTES
 
     def prepare(self, items):
         param = self.ids.param
@@ -70,7 +92,7 @@ class StatusSink(_IdSink):
             text = value if type(value) is text_type else _text(value)
             if not PY2 and not text.isascii():
                 text = _storable(text)
-            rows.append((ts, ids[0], ids[1], text, expires))
+            rows.append(status_row(ts, ids, text, expires))
         return rows
 
 
@@ -85,13 +107,13 @@ class Status2DSink(_IdSink):
         rows = []
         for key, size, ts, x, y, value, expires in items:
             ids = self.ids.param2d(key, size[0], size[1])
-            rows.append((ts, ids[0], ids[1], x, y, value, expires))
+            rows.append(status2d_row(ts, ids, x, y, value, expires))
         return rows
 
 
 class _State(object):
     """The writer and the sinks of this process (forgotten on reset and after fork)."""
-    __slots__ = ("writer", "put", "status", "status2d")
+    __slots__ = ("writer", "put", "append", "status", "status2d")
 
     def __init__(self):
         writer = _runtime.writer()
@@ -101,6 +123,8 @@ class _State(object):
         self.put = writer.put
         self.status = StatusSink(db, ids)
         self.status2d = Status2DSink(db, ids)
+        #: status items go here (a deque's append: atomic, no lock, no accounting)
+        self.append = writer.add_source(self.status).append
         _runtime.on_shutdown("status", self._drained, after_writer=True)
 
     def _drained(self):

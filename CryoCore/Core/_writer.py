@@ -44,11 +44,13 @@ LOSS_REPORT_INTERVAL = 5.0
 
 
 class _Marker(object):
-    """Put in the queue by flush(); set once everything before it is stored."""
-    __slots__ = ("event",)
+    """Put in the queue by flush(); set once everything before it is stored (`stored`
+    True), or when the writer stops with rows left in the spool (`stored` False)."""
+    __slots__ = ("event", "stored")
 
     def __init__(self):
         self.event = threading.Event()
+        self.stored = False
 
 
 def new_producer_id():
@@ -100,7 +102,7 @@ class BackgroundWriter(object):
     """
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES, interval=DEFAULT_INTERVAL,
-                 name="CryoCore-writer", clock=time.time, spool_dir=None,
+                 name="CryoCore-writer", spool_dir=None,
                  spool_max_bytes=DEFAULT_SPOOL_MAX_BYTES, retry_max=MAX_BACKOFF,
                  health_reporter=None):
         self.max_bytes = max_bytes
@@ -112,9 +114,9 @@ class BackgroundWriter(object):
         #: callable(stats) run in the store thread after the database took rows again
         self.health_reporter = health_reporter
         self.producer = new_producer_id()
-        self._clock = clock
         self._tick_seconds = max(0.01, interval / 2.5)  # two ticks + work < interval
         self._queue = collections.deque()
+        self._sources = []  # (sink, deque) that producers append a sink's items to directly
         self._wake = threading.Event()   # wakes the writer thread
         self._work = threading.Event()   # wakes the store thread
         self._lock = threading.Lock()    # lanes and spools; background threads only
@@ -159,6 +161,21 @@ class BackgroundWriter(object):
             self._wake.set()
         return True
 
+    def add_source(self, sink):
+        """A deque for `sink`'s items: producers append to it directly (no accounting in
+        the caller: the writer sizes each item with ``sink.admit(item)``, which may also
+        refuse it, e.g. a repeated value).  Drained before the shared queue, so flush()
+        covers what was appended before it."""
+        source = collections.deque()
+        with self._start_lock:
+            self._sources = self._sources + [(sink, source)]
+        if self._thread is None:
+            self._start()
+        return source
+
+    def _source_items(self):
+        return sum(len(q) for _, q in self._sources)
+
     def queued_bytes(self):
         return max(0, self._in_bytes - self._out_bytes)
 
@@ -174,7 +191,7 @@ class BackgroundWriter(object):
         """Counters: queued (in memory), spooled (on disk), stored, dropped, failed, last error."""
         with self._lock:
             lanes = list(self._lanes.values())
-            queued = len(self._queue) + sum(len(l.mem) + len(l.inflight) - l.inflight_spooled
+            queued = len(self._queue) + self._source_items() + sum(len(l.mem) + len(l.inflight) - l.inflight_spooled
                                             for l in lanes)
             spooled = sum(l.spooled for l in lanes)
         return {"queued": queued, "spooled": spooled, "stored": self.stored,
@@ -184,7 +201,8 @@ class BackgroundWriter(object):
     def flush(self, timeout=None):
         """Wait until everything handed over before this call is stored.
 
-        Returns False if `timeout` passed first (e.g. the database is down).
+        Returns False if `timeout` passed first (e.g. the database is down), or if
+        the writer stopped meanwhile and left rows in the spool.
         """
         if self._thread is None and not self._queue:
             return True
@@ -193,7 +211,7 @@ class BackgroundWriter(object):
         if self._thread is None:
             self._start()
         self._wake.set()
-        return marker.event.wait(timeout)
+        return marker.event.wait(timeout) and marker.stored
 
     def start_replay(self):
         """Start the threads now if spools of dead processes wait in the spool directory."""
@@ -205,14 +223,21 @@ class BackgroundWriter(object):
         self._stop_deadline = self._deadline(timeout)
         self._stopping = True
         if self._thread is None:
-            if not self._queue:
+            if not self._queue and not self._source_items():
                 return
             self._start()
         self._wake.set()
         self._thread.join(None if timeout is None else timeout + 2.0)
         if self._thread.is_alive():  # only a hanging disk gets here
-            self.dropped += len(self._queue)
+            self.dropped += len(self._queue) + self._source_items()
         self._report_loss()
+
+    def wait_released(self, timeout):
+        """After stop(): wait (at most `timeout` s) until the store thread has let go of
+        the spools (it may still be in a database call when stop() returns)."""
+        storer = self._storer
+        if storer is not None and storer is not threading.current_thread():
+            storer.join(timeout)
 
     def _deadline(self, timeout):
         return None if timeout is None else time.time() + timeout
@@ -262,7 +287,31 @@ class BackgroundWriter(object):
         self._check_markers_locked()
 
     def _drain_locked(self):
-        popleft, queue, lanes = self._queue.popleft, self._queue, self._lanes
+        lanes = self._lanes
+        for sink, source in self._sources:  # first: a flush marker below covers them
+            if not source:
+                continue
+            lane = lanes.get(sink)
+            if lane is None:
+                lane = lanes[sink] = _Lane(sink, self.producer)
+            popleft, admit, mem, tick = source.popleft, sink.admit, lane.mem, self._tick
+            seq, taken, dropped = self._seq, 0, 0
+            room = self.max_bytes - (self._in_bytes - self._out_bytes)
+            for _ in range(len(source)):  # what is there now: producers keep appending
+                item = popleft()
+                size = admit(item)
+                if size is None:
+                    continue
+                if taken > room:  # the memory bound: counted, reported, never silent
+                    dropped += 1
+                    continue
+                taken += size
+                seq += 1
+                mem.append([seq, item, size, tick])
+            self._seq = seq
+            self._in_bytes += taken
+            self.dropped += dropped
+        popleft, queue = self._queue.popleft, self._queue
         while queue:
             sink, item, size = popleft()
             if sink is None:
@@ -386,6 +435,7 @@ class BackgroundWriter(object):
         keep = []
         for marker, target in self._markers:
             if low is None or target < low:
+                marker.stored = True
                 marker.event.set()
             else:
                 keep.append((marker, target))
@@ -393,7 +443,8 @@ class BackgroundWriter(object):
 
     def _done(self):
         with self._lock:
-            if self._queue or self._finder is not None and self._finder.scanned_at is None:
+            if self._queue or self._source_items() or \
+                    self._finder is not None and self._finder.scanned_at is None:
                 return False  # (spools of dead processes not even looked for yet)
             if not all(l.idle() for l in self._lanes.values()):
                 return False

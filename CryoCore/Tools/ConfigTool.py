@@ -5,6 +5,8 @@
   ConfigTool.py get P | set P V | add P [V] | remove P | list [P] | versions
   ConfigTool.py delete version -v NAME | serialize [P] | deserialize [ROOT] [FILE|-]
   ConfigTool.py import FILE.xml | P=V (type-checked) | WORD (show P, else search)
+  ConfigTool.py history [P] [--since T] | list/get/serialize P --at T
+  ConfigTool.py diff [ROOT] --at T1 [--to T2] | restore [ROOT] --at T [--yes]
 """
 from __future__ import absolute_import, division, print_function
 
@@ -20,11 +22,12 @@ from CryoCore.Core import _config_lkg  # noqa: E402
 from CryoCore.Core import _config_types as T  # noqa: E402
 from CryoCore.Core._compat import PY2, to_text  # noqa: E402
 from CryoCore.Core._exceptions import ConfigException, DatabaseError, SettingsError  # noqa: E402
-from CryoCore.Tools import _common  # noqa: E402
+from CryoCore.Tools import _common, _config_timeline  # noqa: E402
 
 COMMANDS = ("get", "set", "add", "remove", "list", "versions", "delete", "serialize",
-            "deserialize", "import")
-_PATH_COMMANDS = ("get", "set", "add", "remove", "list", "serialize")
+            "deserialize", "import", "history", "diff", "restore")
+_PATH_COMMANDS = ("get", "set", "add", "remove", "list", "serialize", "history", "diff",
+                  "restore")
 
 
 def build_parser():
@@ -32,7 +35,9 @@ def build_parser():
         "ConfigTool.py", "Command-line access to the CryoCore configuration. Commands: "
         "get P, set P V, add P [V], remove P, list [P], versions, delete version -v NAME, "
         "serialize [P], deserialize [ROOT] [FILE|-], import FILE.xml; P=V sets with a type "
-        "check; any other word shows that parameter or searches for it.")
+        "check; any other word shows that parameter or searches for it. The config history: "
+        "history [P] [--since T], list/get/serialize --at T, diff [ROOT] --at T1 [--to T2], "
+        "restore [ROOT] --at T [--yes], history --prune-before T.")
     words = parser.add_argument("words", nargs="*", metavar="COMMAND|PATH|P=V",
                                 help="a command and its arguments, P=V, or a word to look up")
     words.completer = complete
@@ -42,6 +47,7 @@ def build_parser():
     parser.add_argument("--neg", action="store_true", help="make the numeric value negative")
     parser.add_argument("--overwrite", action="store_true",
                         help="deserialize/import: replace values that exist")
+    _timeline_options(parser)
     return parser
 
 
@@ -64,10 +70,7 @@ def _db_cfg(args):
 
 
 def _emit(line=""):
-    line = _common.terminal_safe(to_text(line))  # no escape sequences from values on a tty
-    if PY2:  # pragma: no cover - 2.7 pipes want bytes
-        line = line.encode(getattr(sys.stdout, "encoding", None) or "utf-8", "replace")
-    sys.stdout.write(line + ("\n" if not PY2 else b"\n"))
+    _common.write(to_text(line) + u"\n")
 
 
 def _is_terminal():
@@ -82,10 +85,25 @@ def _ask(question):
         return False
 
 
+def _timeline_options(parser):
+    group = parser.add_argument_group("time travel (the config history)")
+    group.add_argument("--at", metavar="T", help="list/get/serialize: the tree as it was at T; "
+                       "diff: from T; restore: back to T (epoch, -SECONDS, 10m, ctime, ISO 8601)")
+    group.add_argument("--to", metavar="T", help="diff: to T (default: now)")
+    group.add_argument("--since", metavar="T", help="history: changes since T")
+    group.add_argument("--prune-before", dest="prune_before", metavar="T",
+                       help="history: forget changes before T (the tree at T is kept)")
+    group.add_argument("--yes", action="store_true", help="restore/prune: do not ask")
+
+
 def _open_config(args, check_version=True):
-    """The root view of the chosen version; an unknown one needs --create or a yes."""
+    """The root view of the chosen version; an unknown one needs --create or a yes.
+    With --at: the read-only view of the tree as it was then."""
     db_cfg = _db_cfg(args)
     version = args.version
+    if getattr(args, "at", None):
+        return _config_timeline.past_config(db_cfg, version,
+                                            _config_timeline.at_time(args.at))
     if version and version != "default" and check_version:
         store = Config._store_for(db_cfg)
         if not store.version_exists(version) and not args.create:
@@ -245,9 +263,21 @@ def look_up(args, word):
         _emit(line)
 
 
+def _timeline(command):
+    def run(args, words):
+        at, args.at = args.at, None  # history/diff/restore start from the live tree
+        cfg = _open_config(args)
+        args.at = at
+        command(args, words, cfg, _emit)
+    return run
+
+
 _HANDLERS = {"get": cmd_get, "set": cmd_set, "add": cmd_add, "remove": cmd_remove,
              "list": cmd_list, "versions": cmd_versions, "delete": cmd_delete,
-             "serialize": cmd_serialize, "deserialize": cmd_deserialize, "import": cmd_import}
+             "serialize": cmd_serialize, "deserialize": cmd_deserialize, "import": cmd_import,
+             "history": _timeline(_config_timeline.cmd_history),
+             "diff": _timeline(_config_timeline.cmd_diff),
+             "restore": _timeline(_config_timeline.cmd_restore)}
 
 
 def main(argv=None):
@@ -330,10 +360,7 @@ def _warn_completion(e):
         sys.stderr.write("ConfigTool completion: %s\n" % e)
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

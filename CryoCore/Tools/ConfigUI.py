@@ -150,10 +150,7 @@ class _Reports(object):
 
     def replay(self):
         for line in self.lines:
-            line += u"\n"
-            if PY2:  # 2.7's stderr takes bytes
-                line = line.encode(getattr(self.real, "encoding", None) or "utf-8", "replace")
-            self.real.write(line)
+            _common.write(line + u"\n", self.real)
 
 
 # -- the curses loop -------------------------------------------------------------------
@@ -360,10 +357,7 @@ _TILDE = {u"1": S.HOME, u"7": S.HOME, u"4": S.END, u"8": S.END, u"5": S.PGUP, u"
 _ALT = {S.RIGHT: S.ALT_RIGHT, S.LEFT: S.ALT_LEFT}
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

@@ -20,10 +20,10 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
-from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._compat import to_text  # noqa: E402
 from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
-from CryoCore.Tools._follow import POLL_INTERVAL, IdFollower  # noqa: E402
+from CryoCore.Tools._follow import IdFollower, follow  # noqa: E402
 
 DEFAULT_LINES = 200
 PAGE_ROWS = 5000
@@ -104,16 +104,7 @@ def _open(args):
 
 def _clear_all(db, args):
     count = db._execute("SELECT COUNT(*) FROM log").fetchone()[0]
-    if not args.yes:
-        if not (hasattr(sys.stdin, "isatty") and sys.stdin.isatty()):
-            raise _common.ToolError("--clear-all asks for confirmation on a terminal; "
-                                    "add --yes to delete without asking")
-        sys.stdout.write("Delete all %d log rows in %s? [y/N] " % (count, db.describe()))
-        sys.stdout.flush()
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
-            _write(u"Nothing deleted\n")
-            return 1
+    _common.confirm("Delete all %d log rows in %s?" % (count, db.describe()), args.yes)
     deleted = db._execute("DELETE FROM log").rowcount
     _write(u"Deleted %d log rows\n" % max(deleted, 0))
     return 0
@@ -245,10 +236,8 @@ def _follow(db, query, printer, last_id, stop=None):
         return db._execute(_SELECT + " WHERE id > %s ORDER BY id LIMIT %s",
                            (after, PAGE_ROWS)).fetchall()
 
-    follower = IdFollower(fetch, start_after=last_id)
-    while stop is None or not stop():
-        printer.rows(row for row in follower.poll() if query.matches(row))
-        time.sleep(POLL_INTERVAL)
+    follow(lambda: [IdFollower(fetch, start_after=last_id)], query.matches, printer.rows,
+           "TailLog", stop)
 
 
 class Printer(object):
@@ -332,17 +321,7 @@ def format_row(row):
 
 
 def _write(text, stream=None):
-    stream = stream or sys.stdout
-    text = _common.terminal_safe(text, stream)  # no escape sequences from the data on a tty
-    if PY2 and not getattr(stream, "encoding", None):
-        stream.write(text.encode("utf-8"))
-    else:
-        try:
-            stream.write(text)
-        except UnicodeEncodeError:  # a terminal that cannot show some characters
-            encoding = getattr(stream, "encoding", None) or "ascii"
-            stream.write(text.encode(encoding, "replace").decode(encoding))
-    stream.flush()
+    _common.write(text, stream)
 
 
 # -- completion ---------------------------------------------------------------
@@ -376,10 +355,7 @@ def _completion_warning(e):
         return
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

@@ -17,7 +17,7 @@ import time
 if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailStatus.py from a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from CryoCore.Core._compat import PY2, to_text  # noqa: E402
+from CryoCore.Core._compat import to_text  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 
 DEFAULT_ROWS = 200
@@ -34,7 +34,7 @@ _SELECT = {
 }
 
 
-def _parser():
+def build_parser():
     parser = _common.make_parser("TailStatus.py", "View and follow status values.")
     parser.add_argument("filters", nargs="*", metavar="FILTER",
                         help="channel:name (exact) or a word found anywhere in the row"
@@ -163,12 +163,14 @@ def _by_time(rows):
 
 
 def _write(lines, out):
+    """Write `lines` (any iterable, even a long generator) a thousand at a time."""
+    chunk = []
     for line in lines:
-        line = _common.terminal_safe(line, out) + "\n"  # no escape sequences from data on a tty
-        if PY2 and not isinstance(out, io.TextIOBase):  # 2.7 files take bytes
-            line = line.encode("utf-8")
-        out.write(line)
-    out.flush()
+        chunk.append(to_text(line) + u"\n")
+        if len(chunk) >= 1000:
+            _common.write(u"".join(chunk), out)
+            chunk = []
+    _common.write(u"".join(chunk), out)
 
 
 def _last(db, table, conds, params, upto, n, match):
@@ -199,37 +201,17 @@ def _show(db, args, since, out, use_colour, stop=None):
     return 0
 
 
-def _follow(db, conds, params, tops, match, out, use_colour, stop=None, interval=0.25):
+def _follow(db, conds, params, tops, match, out, use_colour, stop=None):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
     LOOKBACK ids below the start, so a row whose transaction was still open
     then (an id below the highest committed one) is shown when it commits.
     """
-    from CryoCore.Core._exceptions import DatabaseError, is_connection_error
-    followers, lost = None, False
-    while stop is None or not stop():
-        rows = []
-        try:
-            if followers is None:
-                followers = _followers(db, conds, params, tops)
-            for f in followers:
-                rows.extend(r for r in f.poll() if match(r))
-        except DatabaseError as e:
-            if not is_connection_error(e):
-                raise
-            if not lost:  # say it once; keep following when the server is back
-                sys.stderr.write("TailStatus: %s; retrying\n" % e)
-                lost = True
-            time.sleep(1.0)
-            continue
-        if lost:
-            sys.stderr.write("TailStatus: reconnected\n")
-            lost = False
-        if rows:
-            _write([_format(r, use_colour) for r in _by_time(rows)], out)
-        else:
-            time.sleep(interval)
+    from CryoCore.Tools._follow import follow
+    follow(lambda: _followers(db, conds, params, tops), match,
+           lambda rows: _write([_format(r, use_colour) for r in _by_time(rows)], out),
+           "TailStatus", stop)
 
 
 def _followers(db, conds, params, tops):
@@ -251,12 +233,7 @@ def _channels(db):
 
 
 def _clear_all(db, args, out):
-    if not args.yes:
-        sys.stderr.write("Delete every status value in %s? [y/N] " % db.describe())
-        sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
-            raise _common.ToolError("nothing deleted")
+    _common.confirm("Delete every status value in %s?" % db.describe(), args.yes)
     # DELETE, not TRUNCATE: MariaDB enforces the original's REFERENCES.  Channels and
     # parameters stay: running programs keep their cached ids.
     n = db._execute("DELETE FROM status").rowcount
@@ -267,7 +244,7 @@ def _clear_all(db, args, out):
 
 def main(argv=None, out=None, stop=None):
     """TailStatus entry point; returns the exit status."""
-    parser = _parser()
+    parser = build_parser()
     _common.autocomplete(parser)
     args = parser.parse_args(argv)
     out = out or sys.stdout
@@ -333,10 +310,7 @@ def _complete_filters(prefix, parsed_args, **kwargs):
         return []
 
 
-def console_main():
-    """Console-script entry point."""
-    _common.console(main)
-
+console_main = _common.entry_point(main)
 
 if __name__ == "__main__":
     console_main()

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 import argparse
 import errno
+import io
 import os
 import re
 import sys
@@ -75,7 +76,10 @@ def apply_db_flags(args):
 
 
 def autocomplete(parser):
-    """Wire argcomplete when it is installed (it is optional)."""
+    """Wire argcomplete when it is installed (it is optional) and the shell is completing
+    (it sets _ARGCOMPLETE): every other start skips importing it (~20 ms)."""
+    if not os.environ.get("_ARGCOMPLETE"):
+        return
     try:
         import argcomplete
     except ImportError:
@@ -116,6 +120,52 @@ def terminal_safe(text, stream=None):
     if not tty:
         return text
     return _CONTROL.sub(lambda m: u"\\x%02x" % ord(m.group()), text)
+
+
+def write(text, stream=None):
+    """Write `text` to `stream` (default stdout) and flush: the one way tools print.
+
+    On a terminal, control characters from the data become visible escapes
+    (terminal_safe); characters the stream's encoding cannot hold become
+    backslash escapes instead of an error; 2.7 files that take bytes get UTF-8.
+    """
+    stream = stream or sys.stdout
+    text = terminal_safe(to_text(text), stream)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if PY2 and not isinstance(stream, io.TextIOBase):  # pragma: no cover - 2.7 byte files
+        stream.write(text.encode(encoding, "backslashreplace" if encoding.lower() != "utf-8"
+                                 else "replace"))
+    else:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a terminal or pipe that cannot show some characters
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    flush = getattr(stream, "flush", None)  # a minimal file-like object may only write
+    if flush is not None:
+        flush()
+
+
+def confirm(question, yes=False):
+    """Go on only if the user agrees: `yes` (--yes) skips the question; on a terminal
+    `question` is asked on stderr; otherwise the answer is read from standard input
+    (``echo y | TailLog.py --clear-all``).  Anything but y/yes is a ToolError."""
+    if yes:
+        return
+    if _isatty(sys.stdin):
+        write(u"%s [y/N] " % question, sys.stderr)
+    try:
+        answer = sys.stdin.readline()
+    except (IOError, OSError, ValueError):  # no readable stdin (closed, detached): no answer
+        answer = u""
+    if to_text(answer).strip().lower() not in (u"y", u"yes"):
+        raise ToolError("nothing deleted (answer y, or add --yes to skip the question)")
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def stored_form(text):
@@ -181,14 +231,7 @@ def run(main, argv=None):
 
 def _error(e):
     message = " ".join(_text_of(e).split()) or e.__class__.__name__
-    line = u"Error: %s\n" % message
-    if PY2:  # 2.7: str(e) of a non-ASCII message raises; write bytes
-        line = line.encode(getattr(sys.stderr, "encoding", None) or "utf-8", "replace")
-    try:
-        sys.stderr.write(line)
-    except UnicodeEncodeError:  # e.g. non-UTF-8 argv bytes (surrogates) echoed in the message
-        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-        sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
+    write(u"Error: %s\n" % message, sys.stderr)
     return 1
 
 
@@ -219,6 +262,16 @@ def _stop_services():
         sys.stderr.write("CryoCore: shutdown: %s\n" % e)
 
 
+def entry_point(main):
+    """A tool's ``console_main``: ``sys.exit(run(main))`` (the console scripts call it)."""
+    def console_main():
+        """Console-script entry point."""
+        sys.exit(run(main))
+    return console_main
+
+
+
 def console(main):
-    """Entry point for console scripts: ``sys.exit(run(main))``."""
-    sys.exit(run(main))
+    """Run `main` as a console script (``entry_point(main)()``; tools written before
+    entry_point call this from their own ``console_main``)."""
+    entry_point(main)()

@@ -21,6 +21,7 @@ FOOTERS = {
     S.EDIT: u"Enter save  Esc cancel  Left/Right/Home/End move  Ctrl-U clear",
     S.CONFIRM: u"y change the type and save  n/Esc back to editing",
     S.HELP: u"Any key closes this help",
+    S.HISTORY: u"Any key closes this history",
 }
 HELP = [
     u"Up/Down, PgUp/PgDn, Home/End   move",
@@ -30,6 +31,7 @@ HELP = [
     u"                               on a folder: open or close it",
     u"/                              filter on names and values (Esc clears)",
     u"t                              toggle a boolean",
+    u"h                              history: who changed it, when, old -> new",
     u"q                              quit",
     u"",
     u"Values are type-checked when saved; on a mismatch ConfigUI offers to",
@@ -121,6 +123,8 @@ def render(state, width, height):
     view.add(_header(state, width))
     if state.mode == S.HELP:
         body = [[(pad(u"  " + line, width), "info")] for line in [u""] + HELP]
+    elif state.mode == S.HISTORY:
+        body = _history(state, width, page)
     else:
         body = _tree(state, view, width, page)
     status = _status(state, view, width)
@@ -134,6 +138,18 @@ def render(state, width, height):
         view.add(line)
     view.add([(pad(u" " + FOOTERS[state.mode], width - 1), "footer")])
     return view
+
+
+def _history(state, width, page):
+    """Key h: a title, then the newest changes that fit, oldest first."""
+    title = u"History of %s (version %s), oldest first:" % (state.history_path, state.version)
+    lines = [fit(printable(line), width - 1) for line in state.history] or [
+        u"No recorded changes (the history began after its last change)."]
+    shown = lines[-(page - 1):]
+    if len(shown) < len(lines):
+        title += u" (the last %d of %d)" % (len(shown), len(lines))
+    return [[(pad(fit(printable(title), width), width), "folder")]] + [
+        [(pad(u" " + line, width), "name")] for line in shown]
 
 
 def _too_small(view):

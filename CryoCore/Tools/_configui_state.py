@@ -24,6 +24,7 @@ PGUP, PGDN, HOME, END = "PGUP", "PGDN", "HOME", "END"
 ENTER, ESC, BACKSPACE, DELETE, CTRL_U, RESIZE = ("ENTER", "ESC", "BACKSPACE", "DELETE",
                                                  "CTRL_U", "RESIZE")
 BROWSE, FILTER, EDIT, CONFIRM, HELP = "browse", "filter", "edit", "confirm", "help"
+HISTORY = "history"  # the recorded changes of the parameter under the cursor (key h)
 CHANGED_FOR = 3.0   # seconds a value changed (here or elsewhere) stays highlighted
 _MOVES = (UP, DOWN, PGUP, PGDN, HOME, END)
 
@@ -120,6 +121,7 @@ class UIState(object):
         self.buffer, self.pos = u"", 0
         self.edit_path = None        # what the edit buffer will be saved to
         self.pending = None          # (path, text, datatype) waiting for y/n
+        self.history_path, self.history = None, []  # what key h shows
         self.message, self.message_error = u"", False
         self.changed = {}            # path -> time its value changed while we watched
         self.rows = []               # visible paths, in order
@@ -283,11 +285,28 @@ class UIState(object):
         if self.mode != CONFIRM:
             self.message = u""
         handler = {BROWSE: self._key_browse, FILTER: self._key_filter, EDIT: self._key_edit,
-                   CONFIRM: self._key_confirm, HELP: self._key_help}[self.mode]
+                   CONFIRM: self._key_confirm, HELP: self._key_help,
+                   HISTORY: self._key_help}[self.mode]
         handler(key)
 
     def _key_help(self, key):
         self.mode = BROWSE
+
+    def show_history(self):
+        """Key h: the recorded changes of the entry under the cursor, oldest first."""
+        from CryoCore.Core import _config_past
+        from CryoCore.Tools._config_timeline import history_line
+        entry = self.current()
+        if entry is None:
+            return
+        try:
+            rows = _config_past.changes(self.cfg._store.db, self.version, entry.path)
+        except (ConfigException, DatabaseError) as e:
+            self._say(u"History of %s: %s" % (entry.path, one_line(e)), error=True)
+            return
+        self.history_path = entry.path
+        self.history = [to_text(history_line(r, entry.path)) for r in rows]
+        self.mode = HISTORY
 
     def _key_browse(self, key):
         if key in _MOVES or key in (LEFT, RIGHT, ALT_LEFT, ALT_RIGHT):
@@ -309,6 +328,8 @@ class UIState(object):
             self._say(u"")
         elif key == u"t":
             self.toggle()
+        elif key == u"h":
+            self.show_history()
         elif key == u"*":
             self._navigate(ALT_RIGHT)
         elif key == u"-":

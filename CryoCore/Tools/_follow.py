@@ -1,4 +1,7 @@
-"""Follow a table by id without skipping rows that commit out of id order (spec 6, 8).
+"""Follow tables by id without skipping rows that commit out of id order (spec 6, 8).
+
+``follow`` is the tools' one follow loop (TailLog -f, TailStatus -f): it polls
+``IdFollower``s and keeps following across a database restart.
 
 ``id > last_seen`` polling skips a row whose transaction commits after a row
 with a larger id.  ``IdFollower`` keeps a floor below which every id has been
@@ -9,10 +12,48 @@ that never fill).
 from __future__ import absolute_import, division, print_function
 
 import bisect
+import sys
 import time
 
 POLL_INTERVAL = 0.25
 GAP_TIMEOUT = 5.0
+RETRY_INTERVAL = 1.0
+
+
+def follow(start, keep, show, name, stop=None, interval=POLL_INTERVAL, retry=RETRY_INTERVAL):
+    """Show new rows until `stop()` is true (never, by default: Ctrl-C ends a tool).
+
+    `start()` returns the followers (called again until it works); each poll's
+    rows for which `keep(row)` is true go to ``show(rows)``.  When the database
+    goes away the loop says so once on stderr (``<name>: <error>; retrying``),
+    retries every `retry` seconds and says ``<name>: reconnected`` when it is back.
+    """
+    from CryoCore.Core._exceptions import DatabaseError, is_connection_error
+    followers, lost = None, False
+    while stop is None or not stop():
+        try:
+            if followers is None:
+                followers = start()
+            rows = []
+            for f in followers:
+                rows.extend(row for row in f.poll() if keep(row))
+        except DatabaseError as e:
+            if not is_connection_error(e):
+                raise
+            if not lost:
+                sys.stderr.write("%s: %s; retrying\n" % (name, e))
+                sys.stderr.flush()
+                lost = True
+            time.sleep(retry)
+            continue
+        if lost:
+            sys.stderr.write("%s: reconnected\n" % name)
+            sys.stderr.flush()
+            lost = False
+        if rows:
+            show(rows)
+        else:
+            time.sleep(interval)
 
 
 class IdFollower(object):
