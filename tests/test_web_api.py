@@ -517,3 +517,23 @@ def test_an_original_cryocore_database_is_shown_and_left_as_it_was(backend):
     after = (_schema_text(backend), backend.sql("SELECT * FROM status ORDER BY id"),
              backend.sql("SELECT * FROM log ORDER BY id"))
     assert after == before
+
+
+def test_viewing_config_creates_nothing_not_even_the_history(backend):
+    """Config tables in the original's layout (no history table): a read-only server shows
+    the tree and leaves the schema exactly as it was (no config_history, no version)."""
+    from CryoCore.Core import _schema
+    from CryoCore.Core.InternalDB import mysql
+    db = mysql("test-raw", config=backend.settings)
+    db._init_sqls(_schema.statements(db.db_type, "config"))
+    [(vid,)] = db._execute("SELECT id FROM config_version WHERE name = 'default'").fetchall()
+    db._execute("INSERT INTO config (version, parent, name, value, datatype) "
+                "VALUES (%s, 0, 'fps', '30', 'integer')", (vid,))
+    db.close()
+    before = (_schema_text(backend), backend.sql("SELECT * FROM config_version"))
+    with client() as c:
+        tree = c.get("/api/config").json()["tree"]
+        assert [(k["name"], k["value"]) for k in tree["children"]] == [("fps", 30)]
+        one_line_error(c.get("/api/config?version=other"), 404)
+        c.get("/api/changes")
+    assert (_schema_text(backend), backend.sql("SELECT * FROM config_version")) == before

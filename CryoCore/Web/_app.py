@@ -146,7 +146,7 @@ class Server(object):
         self.options = options
         self.limiter = anyio.CapacityLimiter(4)
         self.data = Data(options.db_cfg)
-        self.config = ConfigData(options.db_cfg)
+        self.config = ConfigData(options.db_cfg, writable=options.read_write)
         self.hub = Hub(self.data, self.limiter, **({"interval": options.interval}
                                                     if options.interval else {}))
         self.sessions = _auth.Sessions()
@@ -473,4 +473,5 @@ def _lifespan(server):
         yield
         await server.hub.stop()
         await anyio.to_thread.run_sync(server.data.close)
+        await anyio.to_thread.run_sync(server.config.close)
     return lifespan

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import threading
 import time
 
-from CryoCore.Core import Config, _config_io, _read_db, _schema
+from CryoCore.Core import Config, _config_io, _config_store, _read_db, _schema
 from CryoCore.Core import _config_types as T
 from CryoCore.Core._exceptions import NoSuchParameterException, NoSuchVersionException
 
@@ -18,11 +18,23 @@ from ._data import NotFound
 PROBE_EVERY = 2.0  # seconds between looks for config tables that do not exist yet
 
 
-class ConfigData(object):
-    """Read (and, for logged-in users of a --read-write server, set) config values."""
+class _ViewStore(_config_store.Store):
+    """A config store that creates and alters nothing: its tables were found by a read-only
+    probe, and the config history table (with its baseline and triggers) is left to writers."""
 
-    def __init__(self, db_cfg=None):
+    def _ensure_schema(self):
+        self._schema_ok = True
+
+
+class ConfigData(object):
+    """Read (and, for logged-in users of a --read-write server, set) config values.
+
+    A read-only server reads through a store that never creates anything; a --read-write
+    server is a writer and uses the process's ordinary store (it records the history)."""
+
+    def __init__(self, db_cfg=None, writable=False):
         self.db_cfg = db_cfg or None
+        self.writable = writable
         self._store = None
         self._probed = 0.0
         self._lock = threading.Lock()
@@ -44,8 +56,17 @@ class ConfigData(object):
                     return None
             finally:
                 db.close()
-            self._store = Config._store_for(self.db_cfg)
+            if self.writable:
+                self._store = Config._store_for(self.db_cfg)
+            else:
+                self._store = _ViewStore(self.db_cfg, name="Web-config")
             return self._store
+
+    def close(self):
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None and not self.writable:
+            store.stop()
 
     def _version(self, store, name):
         try:
