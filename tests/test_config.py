@@ -418,7 +418,7 @@ def test_xml_import(backend):
     cfg = API.get_config()
     n = cfg.import_xml("<configuration><Camera><fps>30</fps><name>cam 1</name>"
                        "<exposure>0.5</exposure><on>true</on></Camera><empty/></configuration>")
-    assert n == 4
+    assert n == 5 and cfg["empty"] == ""  # an empty element holds empty text (issue 11)
     assert cfg["Camera.fps"] == 30 and cfg["Camera.name"] == "cam 1"
     assert cfg["Camera.exposure"] == 0.5 and cfg["Camera.on"] is True
     assert cfg.get("Camera.fps").datatype == "integer"

@@ -124,8 +124,8 @@ def test_bare_word_lookup_and_search(backend, capsys):
     assert out.splitlines() == ["Cam.Lens.zoom = 2", "Cam.fps = 30"]
     code, out, _ = run(capsys, "zoo")
     assert out.splitlines() == ["Cam.Lens.zoom = 2"]
-    code, out, _ = run(capsys, "cam")
-    assert out.splitlines() == ["Other.cam_id = c1"]
+    code, out, _ = run(capsys, "cam")  # a matching folder lists what is under it (issue 11)
+    assert out.splitlines() == ["Cam.Lens.zoom = 2", "Cam.fps = 30", "Other.cam_id = c1"]
     code, out, err = run(capsys, "nomatch")
     assert code == 1 and err == "Error: no parameter matches 'nomatch'\n"
 

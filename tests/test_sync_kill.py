@@ -57,7 +57,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(field, ground):
     settings, path = ground
     produce(field, 50, "big")
     fill(field.settings["db_path"], 25000)  # a backlog: batches grow to thousands of rows
-    writer = produce(field, 1500, "live", rate=400, wait=False)
+    writer = produce(field, 1500, "live", rate=100, wait=False)  # writes through the whole loop
     rng = random.Random(17)
     progress = []
     try:

@@ -14,7 +14,7 @@ import threading
 from . import _config_io, _runtime
 from . import _config_types as T
 from ._compat import string_types, to_text
-from ._config_cache import ConfigParameter, epoch
+from ._config_cache import ConfigParameter
 from ._config_store import Store
 from ._config_types import ParameterExistsException  # noqa: F401
 from ._exceptions import (ConfigException, ConfigValueError, IntegrityException,  # noqa: F401
@@ -38,7 +38,9 @@ class Configuration(object):
         if self._root:
             T.check_path(self._root, "root")
         self._prefix = self._root + "." if self._root else ""
-        self._vc = self._store.version(_resolve_version(self._store, version))
+        if not _ignored.get("_exact"):  # the tools' -v default names "default" itself
+            version = _resolve_version(self._store, version)
+        self._vc = self._store.version("default" if version is None else to_text(version))
 
     # -- reading (cache only) ----------------------------------------------------
     def _abs(self, name):
@@ -98,7 +100,7 @@ class Configuration(object):
 
     def last_updated(self):
         """Epoch seconds of the latest change in this version (None if empty)."""
-        return epoch(self._vc.max_lm)
+        return self._vc.max_modified
 
     def generation(self):
         """A number that changes whenever this version's tree changes (deletions too)."""
@@ -181,20 +183,20 @@ class Configuration(object):
         return _config_io.serialize(self._vc, full, node)
 
     def deserialize(self, serialized, root="", overwrite=False):
-        """Add the serialized tree under `root` by its top node's name (atomic)."""
+        """Add the serialized tree under `root` by its top node's name (atomic); returns
+        the number of parameters created or changed (folders not counted)."""
         base = self._abs(root or None)
         if base:
             T.check_path(base, "root")
         items = _config_io.parse_serialized(serialized, base)
-        self._store.put_many(self._vc, items, overwrite)
-        return len(items)
+        return self._store.put_many(self._vc, items, overwrite)
 
     def import_xml(self, data, root="", overwrite=False):
-        """Import ``<configuration>`` XML (leaf elements with text are parameters)."""
+        """Import ``<configuration>`` XML (elements without children are parameters, an
+        empty one holds empty text); returns the number of parameters created or changed."""
         base = self._abs(root or None)
         items = _config_io.parse_xml(data, base)
-        self._store.put_many(self._vc, items, overwrite)
-        return len(items)
+        return self._store.put_many(self._vc, items, overwrite)
 
 
 class NamedConfiguration(Configuration):
@@ -244,21 +246,24 @@ def _store_for(db_cfg=None):
         return store
 
 
-def get_config(name=None, version="default", db_cfg=None, at=None):
+def get_config(name=None, version="default", db_cfg=None, at=None, exact=False):
     """The NamedConfiguration rooted at `name` of `version` (same arguments, same object).
 
     With `at` (epoch seconds or time text): a new read-only view of the tree as it was
-    then, from the config history (writes raise ConfigException)."""
+    then, from the config history (writes raise ConfigException).  With `exact` (the
+    tools' explicit ``-v``), "default" is the version named "default", not the one its
+    ``default_version`` parameter names."""
     store = _store_for(db_cfg)
     if at is not None:
         from . import _config_past
         past = _config_past.PastStore(store.db, _config_past.epoch_of(at))
-        return NamedConfiguration(name, version, db_cfg, _store=past)
-    key = (name or None, version or "default", store)
+        return NamedConfiguration(name, version, db_cfg, _store=past, _exact=bool(exact))
+    key = (name or None, version or "default", store, bool(exact))
     with _lock:
         cfg = _configs.get(key)
         if cfg is None:
-            cfg = _configs[key] = NamedConfiguration(name, version, db_cfg, _store=store)
+            cfg = _configs[key] = NamedConfiguration(name, version, db_cfg, _store=store,
+                                                     _exact=bool(exact))
         elif cfg._vc.id is None:  # its version was deleted: unknown versions are created
             cfg._vc = store.version(cfg._vc.name)
         return cfg

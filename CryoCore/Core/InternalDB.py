@@ -14,13 +14,16 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 
 from . import _settings
 from ._compat import PY2, text_type, to_text
-from ._exceptions import DatabaseError
+from ._exceptions import DatabaseError, NoSuchDatabase
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
 _LOST_CONNECTION = (-1, 1927, 2003, 2006, 2013, 2055, 3024, 4031)  # 3024: read timeout
+# Server errors meaning "wrong user, password or rights": no outage, a settings problem.
+_ACCESS_DENIED = (1044, 1045, 1698)
 # Driver errors about the statement or its values (e.g. text UTF-8 cannot encode), never
 # about the connection, whatever their number.
 _BAD_STATEMENT = ("ProgrammingError", "DataError", "IntegrityError", "NotSupportedError")
@@ -67,6 +70,7 @@ _SQLITE_REWRITES = [
     (re.compile(r"\bON\s+UPDATE\s+CURRENT_TIMESTAMP(\(\d*\))?", re.I), ""),
     (re.compile(r"\bCURRENT_TIMESTAMP\(\d*\)", re.I), "CURRENT_TIMESTAMP"),
     (re.compile(r"\bUNSIGNED\b", re.I), ""),
+    (re.compile(r"\bSELECT\s+STRAIGHT_JOIN\b", re.I), "SELECT"),  # SQLite: a hint it lacks
     (re.compile(r"\bAS\s+BINARY\)", re.I), "AS BLOB)"),  # CAST(x AS BINARY): bytes as they are
     (re.compile(r"\bINT(EGER)?\s+(NOT\s+NULL\s+)?PRIMARY\s+KEY\s+AUTOINCREMENT", re.I),
      "INTEGER PRIMARY KEY AUTOINCREMENT"),
@@ -78,12 +82,39 @@ _DIALECT_CACHE_MAX = 256
 _DIALECT_CACHE_MAX_LEN = 65536
 
 
+# An AUTO_INCREMENT column in any of MySQL's spellings (INT/BIGINT..., UNSIGNED, NOT NULL,
+# PRIMARY KEY before or after AUTO_INCREMENT); SQLite wants exactly INTEGER PRIMARY KEY
+# AUTOINCREMENT, and no separate PRIMARY KEY (col) for it.
+_AUTO_COLUMN = re.compile(
+    r"(?P<col>[`\"]?\w+[`\"]?)\s+(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?(?:\s*\(\s*\d+\s*\))?"
+    r"(?P<attrs>(?:\s+(?:UNSIGNED|SIGNED|NOT\s+NULL|NULL|PRIMARY\s+KEY|KEY|AUTO_INCREMENT))*)",
+    re.I)
+
+
+def _auto_increment_columns(sql):
+    """CREATE TABLE: each AUTO_INCREMENT integer column becomes SQLite's rowid alias."""
+    if not re.match(r"\s*CREATE\s+TABLE\b", sql, re.I) or "AUTO_INCREMENT" not in sql.upper():
+        return sql
+    columns = []
+
+    def column(m):
+        if "AUTO_INCREMENT" not in m.group("attrs").upper():
+            return m.group(0)
+        columns.append(m.group("col").strip("`\""))
+        return "%s INTEGER PRIMARY KEY AUTOINCREMENT" % m.group("col")
+    out = _AUTO_COLUMN.sub(column, sql)
+    for name in columns:  # its separate PRIMARY KEY (col) constraint would be a second one
+        out = re.sub(r",\s*PRIMARY\s+KEY\s*\(\s*[`\"]?%s[`\"]?\s*\)" % re.escape(name), "",
+                     out, flags=re.I)
+    return out
+
+
 def sqlite_dialect(sql):
     """Rewrite the MySQL dialect our code and subclasses use into SQLite's."""
     out = _DIALECT_CACHE.get(sql)
     if out is not None:
         return out
-    out = sql
+    out = _auto_increment_columns(sql)
     for pattern, repl in _SQLITE_REWRITES:
         out = pattern.sub(repl, out)
     out = _placeholders(out)
@@ -127,8 +158,12 @@ class mysql(object):
     """
 
     def __init__(self, name, config=None, can_log=True, db_name=None, ssl=None,
-                 num_connections=3, min_conn_time=10, is_direct=False, service=None):
+                 num_connections=3, min_conn_time=10, is_direct=False, service=None,
+                 create=True):
         self.name = name
+        # False for viewers: a database (or SQLite file) that does not exist raises
+        # NoSuchDatabase instead of being created, and a SQLite file is opened as it is
+        self.create = create
         self.service = service  # which service's settings (the spool records it)
         self.can_log = can_log
         extra = dict(config) if isinstance(config, dict) else {}
@@ -143,6 +178,8 @@ class mysql(object):
         self._conn = None
         self._in_transaction = False
         self._pid = os.getpid()
+        self.time_zone = None  # MySQL session time zone (e.g. "+00:00"); None: the server's
+        _instances.add(self)
 
     # -- description -------------------------------------------------
     def describe(self):
@@ -159,17 +196,26 @@ class mysql(object):
             return self._connect_sqlite()
         return self._connect_mysql()
 
+    def _no_such_database(self):
+        return NoSuchDatabase("no such database %s (viewers never create one)"
+                              % self.describe())
+
     def _connect_sqlite(self):
         path = self.settings["db_path"]
         directory = os.path.dirname(os.path.abspath(path))
+        if not self.create and not os.path.isfile(path):
+            raise self._no_such_database()
         if not os.path.isdir(directory):
-            os.makedirs(directory)
+            os.makedirs(directory, 0o700)  # private, as the spool and config copies
+        if not os.path.exists(path):  # made here: readable by its owner only
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
             conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
                                    isolation_level=None)
             conn.execute("PRAGMA busy_timeout=%d" % int(self.timeout * 1000))
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.create:  # a viewer leaves the file as it is (no switch to WAL)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as e:
             err = DatabaseError("cannot open SQLite database %s: %s" % (path, e))
             err.connection_error = True
@@ -187,6 +233,8 @@ class mysql(object):
                     get_warnings=False)
         if s.get("db_compress"):
             args["compress"] = True
+        if self.time_zone:
+            args["time_zone"] = self.time_zone
         if _driver_has("read_timeout"):  # a hung server must not hang us (newer drivers)
             args["read_timeout"] = args["write_timeout"] = max(1, int(round(self.timeout)))
         ssl = s.get("ssl") or {}
@@ -215,6 +263,8 @@ class mysql(object):
             except driver.errors.ProgrammingError as e:
                 if getattr(e, "errno", None) != 1049:  # unknown database: create it
                     raise
+                if not self.create:
+                    raise self._no_such_database()
                 name = args.pop("database")
                 conn = driver.connect(**args)
                 cur = conn.cursor()
@@ -224,8 +274,12 @@ class mysql(object):
                 cur.close()
                 return self._with_timeout(conn)
         except driver.errors.Error as e:
-            err = DatabaseError("cannot connect to %s: %s" % (self.describe(), _one_line(e)))
-            err.connection_error = True
+            denied = getattr(e, "errno", None) in _ACCESS_DENIED
+            err = DatabaseError("%s %s: %s" % ("access denied to" if denied else
+                                               "cannot connect to", self.describe(),
+                                               _one_line(e)))
+            err.connection_error = True  # rows wait (spooled) until the settings are right
+            err.access_denied = denied
             raise err
 
     def _with_timeout(self, conn):
@@ -239,20 +293,38 @@ class mysql(object):
 
     def _connection(self):
         if self._pid != os.getpid():  # forked: never share the parent's socket
-            self._conn, self._pid = None, os.getpid()
+            self._forked()
         if self._conn is None:
             self._conn = self._connect()
         return self._conn
 
-    def close(self):
-        """Close the connection (a later statement reconnects)."""
-        with self._lock:
+    def _forked(self):
+        """In a forked child: let go of the parent's connection without touching it (a
+        close or a socket shutdown here would end the parent's session); the child
+        connects anew on first use."""
+        conn, self._conn = self._conn, None
+        self._pid, self._in_transaction = os.getpid(), False
+        if conn is not None:
+            _abandon(conn)
+
+    def close(self, wait=True):
+        """Close the connection (a later statement reconnects); in a forked child the
+        parent's connection is left alone.  With `wait` False, a connection another
+        thread is using (e.g. waiting on a hung server) is left to that thread."""
+        if self._pid != os.getpid():
+            self._forked()
+            return
+        if not self._lock.acquire(wait):
+            return
+        try:
             conn, self._conn = self._conn, None
             if conn is not None:
                 try:
                     conn.close()
                 except Exception:  # a dead socket may refuse to close; it is gone anyway
                     pass
+        finally:
+            self._lock.release()
 
     # -- statements --------------------------------------------------
     def _execute(self, sql, params=None):
@@ -318,8 +390,12 @@ class mysql(object):
                 raise
 
     @contextlib.contextmanager
-    def _transaction(self):
-        """Run several statements atomically: ``with db._transaction(): ...``."""
+    def _transaction(self, isolation=None):
+        """Run several statements atomically: ``with db._transaction(): ...``.
+
+        `isolation` (MySQL only, e.g. "READ COMMITTED") lets a statement see rows other
+        transactions committed after this one began (get-or-create; SQLite's BEGIN
+        IMMEDIATE serializes writers anyway)."""
         with self._lock:
             if self._in_transaction:
                 yield self
@@ -328,6 +404,8 @@ class mysql(object):
             try:
                 if self.is_sqlite:
                     conn.execute("BEGIN IMMEDIATE")
+                elif isolation:
+                    conn.start_transaction(isolation_level=isolation)
                 else:
                     conn.start_transaction()
             except Exception as e:
@@ -365,6 +443,33 @@ class mysql(object):
     # Compatibility helpers the original's subclasses used.
     def get_timestamp(self):
         return time.time()
+
+
+_instances = weakref.WeakSet()  # every mysql object: a forked child lets go of their sockets
+_abandoned = []  # connections inherited through fork that could not be detached: never closed
+
+
+def _abandon(conn):
+    """Forget a connection inherited through fork without closing it: the MySQL socket
+    is detached (so neither close() nor garbage collection can shut it down) and the
+    child's copy of its descriptor closed; anything else is kept, unclosed, for good."""
+    sock = getattr(getattr(conn, "_socket", None), "sock", None)
+    try:
+        os.close(sock.detach())
+    except Exception:  # not a MySQL socket (SQLite), or it would not detach: keep it
+        _abandoned.append(conn)
+
+
+def _after_fork_in_child():
+    """Every connection the parent had is its own: let go of them at once (a lock held
+    by a parent's thread at fork time is replaced too)."""
+    for db in list(_instances):
+        db._lock = threading.RLock()
+        db._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _driver_has(option):

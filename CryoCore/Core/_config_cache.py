@@ -20,12 +20,13 @@ class Node(object):
     __slots__ = ("id", "parent", "name", "text", "value", "datatype", "comment", "last_modified",
                  "modified")
 
-    def __init__(self, id, parent, name, text, datatype, comment, last_modified):
+    def __init__(self, id, parent, name, text, datatype, comment, last_modified, modified=None):
         self.id, self.parent, self.name = id, parent, name
         self.text, self.datatype, self.comment = text, datatype, comment
         self.value = T.from_db(text, datatype)
-        self.last_modified = last_modified  # a naive local datetime, as the database gave it
-        self.modified = epoch(last_modified)  # the same in epoch seconds
+        self.last_modified = last_modified  # a naive datetime, as the database gave it
+        # the same in epoch seconds (given by the store; else read as local time)
+        self.modified = epoch(last_modified) if modified is None else modified
 
     def same(self, other):
         return (other is not None and self.parent == other.parent and self.name == other.name
@@ -48,7 +49,7 @@ class VersionCache(object):
         self.paths = {}      # full path -> Node (no "root." prefix)
         self.path_of = {}    # id -> full path
         self.idsum = 0
-        self.max_lm = None
+        self.max_modified = None  # epoch seconds of the latest change seen
         self.generation = 0  # bumped on every change (ConfigUI redraws on it)
         self.from_copy = None  # path of the last-known-good copy while serving it
         self.pending = []    # set_default calls made while serving a copy

@@ -132,9 +132,11 @@ def parse_xml(data, root=""):
             elif child.text is not None and child.text.strip():
                 value, datatype = T.from_text(child.text.strip())
                 items.append((path, value, datatype, None))
+            else:  # <empty></empty> or <empty/>: a parameter holding empty text
+                items.append((path, u"", "string", None))
     walk(tree, root)
     if not items:
-        raise MalformedInput("XML holds no parameters (elements with text and no children)")
+        raise MalformedInput("XML holds no parameters (elements without children)")
     return items
 
 

@@ -207,7 +207,8 @@ def save(settings, vc):
         "database": _describe(settings),
         "version": {"name": vc.name, "id": vc.id, "device": vc.device, "comment": vc.comment},
         "nodes": [[n.id, n.parent, n.name, n.text, n.datatype, n.comment,
-                   n.last_modified.strftime(_TIME_FORMAT) if n.last_modified else None]
+                   n.last_modified.strftime(_TIME_FORMAT) if n.last_modified else None,
+                   n.modified]
                   for n in nodes.values()],
     }
     raw = json.dumps(data, sort_keys=True).encode("ascii")

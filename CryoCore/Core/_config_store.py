@@ -9,8 +9,10 @@ compares ``COUNT(*)``/``SUM(id)`` per version to see deletions.
 """
 from __future__ import absolute_import, division, print_function
 
+import calendar
 import contextlib
 import datetime
+import os
 import threading
 import time
 
@@ -26,7 +28,20 @@ POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
+WRITE_ATTEMPTS = 5      # a write that lost a race (duplicate key, deadlock) is run again
+# MySQL errors meaning "another transaction got there first": run the write again.
+_RACE_ERRNOS = (1062, 1213, 1205)   # duplicate key, deadlock, lock wait timeout
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
+# SQLite's last_modified is local-time text of the writer's zone: cc_modified (epoch
+# seconds, set by triggers) is what changes are found by.  MySQL sessions run in UTC.
+_SQLITE_COLUMNS = _COLUMNS + ", cc_modified"
+
+
+def utc_epoch(dt):
+    """Epoch seconds of a naive UTC datetime (None stays None)."""
+    if dt is None:
+        return None
+    return calendar.timegm(dt.utctimetuple()) + dt.microsecond / 1e6
 
 
 def _text(v):
@@ -52,7 +67,9 @@ class Store(object):
 
     def __init__(self, db_cfg=None, name="Config"):
         self.db = InternalDB.mysql(name, config=db_cfg, service="config")
+        self.db.time_zone = "+00:00"  # change times compared in UTC, whatever the zones
         self._lock = threading.RLock()
+        self._pid = os.getpid()  # a forked child never stops or saves the parent's store
         self._schema_ok = False
         self.history = _config_history.Recorder(self.db)  # every change, kept
         self._polling = False  # the poller records other programs' changes it sees
@@ -70,6 +87,7 @@ class Store(object):
         self._stop = threading.Event()
         self._thread = None
         self._last_full = time.time()
+        self._polled_at = {}    # version name -> database time of its last poll
         self._poll_error = None
         _runtime.on_shutdown("config", self.stop)
 
@@ -126,7 +144,7 @@ class Store(object):
                 row = self._version_row(name)
             if vc.nodes and vc.id != row[0]:  # a copy of another incarnation: ids differ
                 self._apply(vc, [], full=True, fire_new=False)
-                vc.max_lm = None
+                vc.max_modified = None
             vc.id, vc.device, vc.comment = row[0], _text(row[1]), _text(row[2])
             events = self._apply(vc, self._rows(vc.id), full=True, fire_new=fire_new)
             was_copy, vc.from_copy = vc.from_copy, None
@@ -171,12 +189,20 @@ class Store(object):
                 "SELECT name FROM config_version WHERE name = %s", (name,)).fetchall()]
             raise _clash("version name", name, others)
 
+    def _columns(self):
+        return _SQLITE_COLUMNS if self.db.is_sqlite else _COLUMNS
+
     def _rows(self, vid, since=None, ids=None):
-        sql = "SELECT %s FROM config WHERE version = %%s" % _COLUMNS
+        """Rows of version `vid`; `since` (epoch seconds): only those changed since then."""
+        sql = "SELECT %s FROM config WHERE version = %%s" % self._columns()
         params = [vid]
         if since is not None:
-            sql += " AND last_modified >= %s"
-            params.append(self._db_time(since))
+            if self.db.is_sqlite:
+                sql += " AND cc_modified >= %s"
+                params.append(since)
+            else:
+                sql += " AND last_modified >= %s"
+                params.append(datetime.datetime.utcfromtimestamp(since))
         if ids is not None:
             if not ids:
                 return []
@@ -184,10 +210,17 @@ class Store(object):
             params.extend(ids)
         return self.db._execute(sql, params).fetchall()
 
-    def _db_time(self, dt):
-        if self.db.is_sqlite:
-            return dt.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (dt.microsecond // 1000)
-        return dt
+    def _db_now(self):
+        """SQL for the database's clock in epoch seconds (the clock change times use)."""
+        return _schema.SQLITE_EPOCH if self.db.is_sqlite else "UNIX_TIMESTAMP(NOW(6))"
+
+    def _modified(self, row):
+        """Epoch seconds of a row's last change: SQLite's cc_modified (else its local
+        last_modified text), MySQL's UTC last_modified, a saved copy's own figure."""
+        if len(row) > 7 and row[7] is not None:
+            return float(row[7])
+        lm = _as_datetime(row[6])
+        return epoch(lm) if self.db.is_sqlite else utc_epoch(lm)
 
     # -- diffing rows into the cache -------------------------------------------
     def _apply(self, vc, rows, full=False, deleted=(), fire_new=True):
@@ -198,13 +231,14 @@ class Store(object):
         for r in rows:
             lm = _as_datetime(r[6])
             node = Node(int(r[0]), int(r[1] or 0), _text(r[2]), _text(r[3]), _text(r[4]) or "string",
-                        _text(r[5]), lm)
+                        _text(r[5]), lm, self._modified(r))
             seen.add(node.id)
-            if lm is not None and (vc.max_lm is None or lm > vc.max_lm):
-                vc.max_lm = lm
+            if node.modified is not None and (vc.max_modified is None
+                                              or node.modified > vc.max_modified):
+                vc.max_modified = node.modified
             old = nodes.get(node.id)
             if node.same(old):
-                if old.last_modified != lm:
+                if old.modified != node.modified:
                     nodes[node.id] = node
                     replaced.append(node)
                 continue
@@ -250,7 +284,7 @@ class Store(object):
             vc.id = row[0] if row else None
             events = self._apply(vc, [], full=True)
             if row is None:
-                vc.max_lm = None
+                vc.max_modified = None
                 return events
         return self._apply(vc, self._rows(vc.id), full=True)
 
@@ -273,6 +307,8 @@ class Store(object):
     def stop(self):
         """Stop the poller (the cache stays readable)."""
         self._stop.set()
+        if self._pid != os.getpid():  # forked: the poller and its connection are the parent's
+            return
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(5.0)
@@ -314,12 +350,16 @@ class Store(object):
                     continue
                 if vc.id is None:
                     continue
-                since = vc.max_lm - datetime.timedelta(seconds=LOOK_BACK) if vc.max_lm else None
-                if since is not None:
-                    events += self._apply(vc, self._rows(vc.id, since=since))
-                count, idsum = self.db._execute(
-                    "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM config WHERE version = %s",
-                    (vc.id,)).fetchone()
+                # rows changed since the last poll (by the database's clock), with a
+                # look-back for late commits: once a bulk write is older than that, an
+                # idle poll reads no rows at all
+                mark = self._polled_at.get(vc.name, vc.max_modified)
+                if mark is not None:
+                    events += self._apply(vc, self._rows(vc.id, since=mark - LOOK_BACK))
+                count, idsum, now = self.db._execute(
+                    "SELECT COUNT(*), COALESCE(SUM(id), 0), %s FROM config WHERE version = %%s"
+                    % self._db_now(), (vc.id,)).fetchone()
+                self._polled_at[vc.name] = float(now)
                 if int(count) != len(vc.nodes) or int(idsum) != vc.idsum:
                     events += self.reload(vc)
             self.copies.note_up()
@@ -372,25 +412,35 @@ class Store(object):
 
     def _namesakes(self, vid, parent, name):
         return self.db._execute("SELECT %s FROM config WHERE version = %%s AND parent = %%s "
-                                "AND name = %%s" % _COLUMNS, (vid, parent, name)).fetchall()
+                                "AND name = %%s" % self._columns(), (vid, parent, name)).fetchall()
+
+    def _refuse_namesakes(self, vid, parent, name, what):
+        """Before inserting `name`: a name the database takes for it is refused clearly;
+        `name` itself there now means another process was first (the write is rerun)."""
+        names = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
+        if name in names:
+            raise _LostRace(name)
+        if names:
+            raise _clash(what, name, names)
 
     def _insert(self, vid, parent, name, text, datatype, comment):
         """INSERT a config row; a name the database takes for another is refused clearly."""
-        clash = [_text(r[2]) for r in self._namesakes(vid, parent, name)]
-        if clash:
-            raise _clash("parameter name", name, clash)
+        self._refuse_namesakes(vid, parent, name, "parameter name")
         return self.db._execute("INSERT INTO config (version, parent, name, value, datatype, "
                                 "comment) VALUES (%s, %s, %s, %s, %s, %s)",
                                 (vid, parent, name, text, datatype, comment)).lastrowid
 
-    def _resolve(self, vid, parts):
-        """The row at `parts` in the database, or None."""
+    def _resolve(self, vid, parts, touched=None):
+        """The row at `parts` in the database, or None; with `touched`, the ids of the
+        rows on the way are added to it (another process may have made them)."""
         row, parent = None, 0
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
                 return None
             parent = row[0]
+            if touched is not None:
+                touched.add(parent)
         return row
 
     def _folders(self, vid, parts, touched):
@@ -399,15 +449,27 @@ class Store(object):
         for part in parts:
             row = self._find(vid, parent, part)
             if row is None:
-                clash = [_text(r[2]) for r in self._namesakes(vid, parent, part)]
-                if clash:
-                    raise _clash("folder name", part, clash)
+                self._refuse_namesakes(vid, parent, part, "folder name")
                 self.db._execute("INSERT IGNORE INTO config (version, parent, name, datatype) "
                                  "VALUES (%s, %s, %s, 'folder')", (vid, parent, part))
                 row = self._find(vid, parent, part)
+                if row is None:  # ignored for a row still uncommitted elsewhere
+                    raise _LostRace(part)
+            elif (_text(row[4]) or "string") != "folder":
+                raise ConfigValueError("%s is a parameter, not a folder: it cannot hold %s"
+                                       % (".".join(parts[:parts.index(part) + 1]),
+                                          ".".join(parts)))
             parent = row[0]
             touched.add(parent)
         return parent
+
+    def _refuse_value_on_folder(self, vid, row, datatype, path):
+        """A folder with parameters under it never becomes a value."""
+        if datatype != "folder" and (_text(row[4]) or "string") == "folder" and \
+                self.db._execute("SELECT id FROM config WHERE version = %s AND parent = %s "
+                                 "LIMIT 1", (vid, row[0])).fetchall():
+            raise ConfigValueError("%s is a folder with parameters under it: it cannot hold "
+                                   "a value" % path)
 
     def write(self, vc, fn, fire=True):
         """Run `fn(vid, touched_ids, deleted_ids)` in a transaction, then update cache and fire.
@@ -422,10 +484,18 @@ class Store(object):
                 events += self._load_live(vc.name, True, fire_new=True)[1]
             if vc.id is None:
                 raise NoSuchVersionException("version %s was deleted" % T.show(vc.name))
-            with self.db._transaction():
-                self.history.begin()
-                result = fn(vc.id, touched, deleted)
-                self.history.record(vc, touched, deleted)
+            for attempt in range(WRITE_ATTEMPTS):
+                touched, deleted = set(), set()
+                try:
+                    # READ COMMITTED: a row another process committed meanwhile is seen
+                    with self.db._transaction(isolation="READ COMMITTED"):
+                        self.history.begin()
+                        result = fn(vc.id, touched, deleted)
+                        self.history.record(vc, touched, deleted)
+                    break
+                except DatabaseError as e:
+                    if attempt == WRITE_ATTEMPTS - 1 or not _lost_race(e):
+                        raise
             events += self.refresh_ids(vc, touched, deleted)
         if not fire:
             return events
@@ -456,7 +526,9 @@ class Store(object):
             return None
 
         def do(vid, touched, deleted):
-            row = self._resolve(vid, parts)
+            # set_default of a row another process made: bring it (and its folders) into
+            # the cache now, so that the caller reads what it just defaulted
+            row = self._resolve(vid, parts, touched if only_missing else None)
             if row is None:
                 if not create:
                     raise _config_io.missing(path, vc.name)
@@ -469,6 +541,7 @@ class Store(object):
                 return
             old_dt = _text(row[4]) or "string"
             dt = datatype or (old_dt if check else T.guess_python(value))
+            self._refuse_value_on_folder(vid, row, dt, path)
             typed, text = T.prepare(value, dt, path)
             new_comment = _text(row[5]) if comment is None else comment
             if text == _text(row[3]) and dt == old_dt and new_comment == _text(row[5]):
@@ -517,7 +590,8 @@ class Store(object):
         """Write (path, value, datatype, comment) items atomically (deserialize, import).
 
         An existing parameter holding another value is a conflict unless
-        `overwrite`; a conflict changes nothing.
+        `overwrite`; a conflict changes nothing.  Returns how many parameters (not
+        folders) were created or changed.
         """
         prepared = []
         for path, value, datatype, comment in items:
@@ -526,15 +600,18 @@ class Store(object):
             typed, text = T.prepare(value, datatype, path)
             prepared.append((path, text, datatype, T.check_comment(comment, path)))
 
-        def do(vid, touched, deleted):
+        def one_by_one(vid, touched, deleted):
+            changed = 0
             for path, text, datatype, comment in prepared:
                 parts = T.split_path(path)
                 parent = self._folders(vid, parts[:-1], touched)
                 row = self._find(vid, parent, parts[-1])
                 if row is None:
                     touched.add(self._insert(vid, parent, parts[-1], text, datatype, comment))
+                    changed += datatype != "folder"
                     continue
                 old = (_text(row[3]), _text(row[4]), _text(row[5]))
+                self._refuse_value_on_folder(vid, row, datatype, path)
                 if datatype == "folder" and old[1] == "folder":
                     new = (None, "folder", comment if comment is not None else old[2])
                 else:
@@ -548,19 +625,31 @@ class Store(object):
                 self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
                                  "WHERE id = %s", new + (row[0],))
                 touched.add(row[0])
-        return self.write(vc, do)
+                changed += datatype != "folder"
+            return changed
+
+        def batched(vid, touched, deleted):
+            return _Batch(self, vid, touched, overwrite).run(prepared)
+        paths = [item[0] for item in prepared]
+        if len(set(paths)) == len(paths):  # (a path given twice: one by one, in order)
+            try:
+                return self.write(vc, batched)
+            except _OneByOne:  # a name the database takes for another: find which, clearly
+                pass
+        return self.write(vc, one_by_one)
 
     # -- versions ------------------------------------------------------------------
     def list_versions(self):
         with self._reaching():
             self._ensure_schema()
+            latest = "MAX(c.cc_modified)" if self.db.is_sqlite else "NULL"
             rows = self.db._execute(
-                "SELECT v.name, v.comment, MAX(c.last_modified) FROM config_version v "
+                "SELECT v.name, v.comment, MAX(c.last_modified), %s FROM config_version v "
                 "LEFT JOIN config c ON c.version = v.id GROUP BY v.id, v.name, v.comment "
-                "ORDER BY v.name").fetchall()
+                "ORDER BY v.name" % latest).fetchall()
         out = []
-        for name, comment, lm in rows:
-            t = epoch(_as_datetime(lm))
+        for name, comment, lm, modified in rows:
+            t = self._modified((None,) * 6 + (lm, modified))
             out.append((_text(name), _text(comment), time.ctime(t) if t is not None else ""))
         return out
 
@@ -635,6 +724,125 @@ class Store(object):
             vc = self.versions.get(target)
             events = self.reload(vc) if vc is not None else []
         self._fire(events)
+
+
+class _OneByOne(Exception):
+    """A batched write met a duplicate key: redo it one row at a time (exact errors)."""
+
+
+class _Batch(object):
+    """put_many in a few statements: the version's rows read once, the new rows of each
+    depth inserted with one multi-row INSERT; the same checks as one row at a time."""
+
+    def __init__(self, store, vid, touched, overwrite):
+        self.store, self.db, self.vid = store, store.db, vid
+        self.touched, self.overwrite = touched, overwrite
+        self.rows = {}      # (parent, name) -> [id, parent, name, value, datatype, comment]
+        self.kids = set()   # ids that have children
+        for r in self.db._execute("SELECT id, parent, name, value, datatype, comment FROM "
+                                  "config WHERE version = %s", (vid,)).fetchall():
+            row = [int(r[0]), int(r[1] or 0), _text(r[2]), _text(r[3]), _text(r[4]) or "string",
+                   _text(r[5])]
+            self.rows[(row[1], row[2])] = row
+            self.kids.add(row[1])
+
+    def run(self, prepared):
+        wanted = {}  # path -> (text, datatype, comment), None for a folder made on the way
+        for path, text, datatype, comment in prepared:
+            parts = T.split_path(path)
+            for i in range(1, len(parts)):
+                wanted.setdefault(".".join(parts[:i]), None)
+            wanted[path] = (text, datatype, comment)
+        ids, changed = {"": 0}, 0
+        by_depth = {}
+        for path in wanted:
+            by_depth.setdefault(path.count("."), []).append(path)
+        for depth in sorted(by_depth):
+            new = []
+            for path in by_depth[depth]:
+                parent_path, _, name = path.rpartition(".")
+                parent = ids[parent_path]
+                row, item = self.rows.get((parent, name)), wanted[path]
+                if row is None:
+                    text, datatype, comment = item or (None, "folder", None)
+                    new.append((self.vid, parent, name, text, datatype, comment))
+                    changed += datatype != "folder"
+                    continue
+                ids[path] = row[0]
+                changed += self._existing(path, row, item)
+            if new:
+                self._insert(new, ids, by_depth[depth])
+        return changed
+
+    def _existing(self, path, row, item):
+        """Check (and update) an existing row; returns 1 if a parameter changed."""
+        if item is None:  # a folder on the way
+            if row[4] != "folder":
+                raise ConfigValueError("%s is a parameter, not a folder: it cannot hold what "
+                                       "is under it" % path)
+            self.touched.add(row[0])
+            return 0
+        text, datatype, comment = item
+        old = (row[3], row[4], row[5])
+        if datatype != "folder" and old[1] == "folder" and row[0] in self.kids:
+            raise ConfigValueError("%s is a folder with parameters under it: it cannot hold "
+                                   "a value" % path)
+        if datatype == "folder" and old[1] == "folder":
+            new = (None, "folder", comment if comment is not None else old[2])
+        else:
+            new = (text, datatype, comment if comment is not None else old[2])
+        if new == old:
+            return 0
+        if not self.overwrite:
+            raise T.ParameterExistsException("parameter %s already exists with value %s (use "
+                                             "overwrite)" % (path, T.show(old[0])))
+        self.db._execute("UPDATE config SET value = %s, datatype = %s, comment = %s "
+                         "WHERE id = %s", new + (row[0],))
+        self.touched.add(row[0])
+        return datatype != "folder"
+
+    def _insert(self, new, ids, paths):
+        try:
+            self.db._insert_many("config", ("version", "parent", "name", "value", "datatype",
+                                            "comment"), new)
+        except DatabaseError as e:
+            if _lost_race(e):  # a namesake in the database's eyes, or another writer
+                raise _OneByOne()
+            raise
+        parents = sorted(set(r[1] for r in new))
+        for i in range(0, len(parents), 500):  # the ids the new rows got
+            chunk = parents[i:i + 500]
+            for r in self.db._execute(
+                    "SELECT id, parent, name, value, datatype, comment FROM config WHERE "
+                    "version = %%s AND parent IN (%s)" % ",".join(["%s"] * len(chunk)),
+                    [self.vid] + chunk).fetchall():
+                key = (int(r[1] or 0), _text(r[2]))
+                if key not in self.rows:
+                    self.rows[key] = [int(r[0]), key[0], key[1], _text(r[3]),
+                                      _text(r[4]) or "string", _text(r[5])]
+                self.kids.add(key[0])
+        for path in paths:
+            parent_path, _, name = path.rpartition(".")
+            row = self.rows.get((ids[parent_path], name))
+            if path not in ids:
+                if row is None:  # stored under a name the database folds: find it clearly
+                    raise _OneByOne()
+                ids[path] = row[0]
+                self.touched.add(row[0])
+
+
+class _LostRace(DatabaseError):
+    """Another process created this row while our write ran: run the write again."""
+
+    def __init__(self, name):
+        DatabaseError.__init__(self, "another process kept creating %s at the same time; "
+                               "try again" % T.show(name))
+
+
+def _lost_race(e):
+    """Whether `e` means a concurrent writer won (the write may be rerun)."""
+    return (isinstance(e, _LostRace) or getattr(e, "errno", None) in _RACE_ERRNOS
+            or "UNIQUE constraint failed" in str(e))
 
 
 def _clash(what, name, others):

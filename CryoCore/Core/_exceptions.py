@@ -34,6 +34,10 @@ class DatabaseError(Exception):
     """The database could not be reached or refused a statement."""
 
 
+class NoSuchDatabase(DatabaseError):
+    """A viewer was pointed at a database that does not exist (viewers never create one)."""
+
+
 def is_connection_error(e):
     """Whether `e` means "database unreachable" (retry later) rather than a bad statement
     or row (InternalDB sets ``connection_error`` on the DatabaseError it raises)."""

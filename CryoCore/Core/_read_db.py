@@ -14,13 +14,9 @@ import sqlite3
 
 from . import InternalDB
 from ._compat import PY2, one_line, to_text
-from ._exceptions import DatabaseError
+from ._exceptions import DatabaseError, NoSuchDatabase  # noqa: F401  (one class for all viewers)
 
 _UNKNOWN_DATABASE = 1049
-
-
-class NoSuchDatabase(DatabaseError):
-    """The database a reader was pointed at does not exist (readers never create one)."""
 
 
 def open_db(service, db_cfg=None, name=None):

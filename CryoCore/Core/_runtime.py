@@ -90,28 +90,35 @@ def flush(timeout=None):
     return w.flush(timeout)
 
 
-def replay_spools():
-    """Start storing spools that dead processes left (tools call this at start-up).
+def replay_spools(rescan=False):
+    """Start storing spools that dead processes left (tools call this at start-up; with
+    `rescan` once more after their --db_* flags changed the settings).
 
     Runs in the writer's background threads; ``shutdown()`` gives it at most
     ``API.shutdown_grace_period`` seconds, and what is left waits for the next program.
     """
-    writer()
+    w = writer()
+    if rescan:
+        w.rescan_spools()
 
 
 def _check_fork():
-    """After fork the parent's threads are gone: start afresh in the child."""
+    """After fork the parent's threads are gone: start afresh in the child, which never
+    drains the parent's writer nor runs the parent's shutdown steps."""
     global _pid, _writer
     if _pid != os.getpid():
         _pid = os.getpid()
         _writer = None
+        del _retiring[:]
+        for registry in (_stoppers, _after_writer):
+            registry[:] = [s for s in registry if s[2] == _pid]
 
 
 def on_shutdown(name, fn, after_writer=False):
     """Register `fn()` for the next shutdown: services stop before the writer drains;
     with `after_writer`, `fn` runs once it has drained and closed its sinks' connections."""
     with _lock:
-        (_after_writer if after_writer else _stoppers).append((name, fn))
+        (_after_writer if after_writer else _stoppers).append((name, fn, os.getpid()))
 
 
 def on_reset(fn):
@@ -129,6 +136,8 @@ def shutdown(grace=None):
     global _writer
     with _shutdown_lock:
         api_stop_event.set()
+        with _lock:
+            _check_fork()
         _run_stoppers(_stoppers)
         w = _writer
         if w is not None:
@@ -145,7 +154,9 @@ def _run_stoppers(registry):
     with _lock:
         stoppers = list(reversed(registry))
         del registry[:]
-    for name, fn in stoppers:
+    for name, fn, pid in stoppers:
+        if pid != os.getpid():  # registered by the parent before a fork: not ours
+            continue
         try:
             fn()
         except Exception as e:  # one service failing must not stop the others draining
@@ -162,10 +173,9 @@ def reset(grace=None):
     global _writer
     shutdown(grace)
     with _lock:
-        forked = _pid != os.getpid()
         _check_fork()
         _writer = None
-        retiring = [] if forked else list(_retiring)
+        retiring = list(_retiring)
         del _retiring[:]
         resetters = list(_resetters)
     for w in retiring:  # a store thread still in a database call holds its spools locked:
@@ -181,3 +191,14 @@ def _at_exit():
 
 
 atexit.register(_at_exit)
+
+
+def _after_fork_in_child():
+    """A lock a parent's thread held at fork time would never be released here."""
+    global _lock, _shutdown_lock
+    _lock, _shutdown_lock = threading.RLock(), threading.Lock()
+    _check_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

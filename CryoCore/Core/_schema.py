@@ -81,6 +81,9 @@ _MYSQL = {
     ],
 }
 
+SQLITE_EPOCH = "(julianday('now') - 2440587.5) * 86400.0"  # epoch seconds, zone-free
+_SQLITE_EPOCH = SQLITE_EPOCH
+
 _SQLITE = {
     "config": [
         """CREATE TABLE IF NOT EXISTS config_version (
@@ -88,7 +91,8 @@ _SQLITE = {
             name VARCHAR(128) UNIQUE,
             device VARCHAR(128),
             comment TEXT)""",
-        # last_modified as local-time text with microseconds, like MySQL's TIMESTAMP(6)
+        # last_modified as local-time text with microseconds, like MySQL's TIMESTAMP(6);
+        # cc_modified: the same moment in epoch seconds, whatever the writer's time zone
         """CREATE TABLE IF NOT EXISTS config (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             version INTEGER NOT NULL REFERENCES config_version(id) ON DELETE CASCADE,
@@ -99,13 +103,9 @@ _SQLITE = {
             datatype TEXT CHECK (datatype IN ('boolean', 'integer', 'double', 'string', 'folder'))
                 DEFAULT 'string',
             comment TEXT,
+            cc_modified REAL DEFAULT (""" + _SQLITE_EPOCH + """),
             UNIQUE(version, parent, name))""",
         "CREATE INDEX IF NOT EXISTS config_last_modified ON config(last_modified)",
-        # The ON UPDATE CURRENT_TIMESTAMP of MySQL: touch rows whose content changed.
-        """CREATE TRIGGER IF NOT EXISTS config_touch AFTER UPDATE ON config
-            FOR EACH ROW WHEN NEW.last_modified IS OLD.last_modified
-            BEGIN UPDATE config SET last_modified = strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime')
-                  WHERE id = NEW.id; END""",
         "INSERT OR IGNORE INTO config_version (name, comment) VALUES ('default', 'Default configuration')",
     ],
     "status": [
@@ -174,6 +174,39 @@ def statements(db_type, service):
     return list((_SQLITE if db_type == "sqlite" else _MYSQL)[service])
 
 
+# SQLite config: the ON UPDATE CURRENT_TIMESTAMP of MySQL (touch rows whose content
+# changed) and cc_modified, also in tables made before it existed (its index, and the
+# insert trigger that fills it there: ADD COLUMN cannot have a computed default).
+_SQLITE_CONFIG_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS config_touch AFTER UPDATE ON config
+        FOR EACH ROW WHEN NEW.last_modified IS OLD.last_modified
+        BEGIN UPDATE config SET last_modified = strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime'),
+              cc_modified = """ + _SQLITE_EPOCH + """ WHERE id = NEW.id; END""",
+    """CREATE TRIGGER IF NOT EXISTS config_modified AFTER INSERT ON config
+        FOR EACH ROW WHEN NEW.cc_modified IS NULL
+        BEGIN UPDATE config SET cc_modified = """ + _SQLITE_EPOCH + """ WHERE id = NEW.id; END""",
+    "CREATE INDEX IF NOT EXISTS config_cc_modified ON config(cc_modified)",
+]
+
+
+def _sqlite_config_upgrade(db):
+    """Give a SQLite config table cc_modified and the triggers that keep it (idempotent)."""
+    from ._exceptions import DatabaseError
+    with db._transaction():
+        if not _answers(db, "SELECT cc_modified FROM config WHERE 1=0"):
+            try:
+                db._execute("ALTER TABLE config ADD COLUMN cc_modified REAL")
+            except DatabaseError as e:
+                if "duplicate column" not in str(e):  # another process was first
+                    raise
+        old = db._execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+                          "name = 'config_touch'").fetchall()
+        if old and "cc_modified" not in old[0][0]:
+            db._execute("DROP TRIGGER config_touch")
+        for sql in _SQLITE_CONFIG_TRIGGERS:
+            db._execute(sql)
+
+
 def ensure(db, service):
     """Create `service`'s tables in `db` (an InternalDB.mysql) if missing.
 
@@ -183,6 +216,8 @@ def ensure(db, service):
     if _ready(db, service):
         return
     db._init_sqls(statements(db.db_type, service))
+    if service == "config" and db.is_sqlite:
+        _sqlite_config_upgrade(db)
     for table in TABLES[service]:
         if table in SEQUENCED_TABLES:
             _try_sequence_columns(db, table)
@@ -269,19 +304,24 @@ def has_sequence_columns(db, table):
     return _answers(db, "SELECT cc_producer, cc_seq FROM %s WHERE 1=0" % table)
 
 
+def has_tables(db, service):
+    """Whether `service`'s tables all exist: what viewers check instead of creating them."""
+    return all(has_table(db, table) for table in TABLES[service])
+
+
 def has_table(db, table):
     """Whether `table` exists (a connection error propagates)."""
     return _answers(db, "SELECT 1 FROM %s WHERE 1=0" % table)
 
 
 def _answers(db, probe):
-    """Whether the database accepts `probe`; an unreachable database raises."""
-    from ._exceptions import DatabaseError, is_connection_error
+    """Whether the database accepts `probe`; an unreachable or missing database raises."""
+    from ._exceptions import DatabaseError, NoSuchDatabase, is_connection_error
     try:
         db._execute(probe)
         return True
     except DatabaseError as e:
-        if is_connection_error(e):
+        if is_connection_error(e) or isinstance(e, NoSuchDatabase):
             raise
         return False
 

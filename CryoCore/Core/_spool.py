@@ -341,6 +341,11 @@ class OrphanFinder(object):
     def due(self):
         return self.scanned_at is None or time.time() - self.scanned_at >= RESCAN_INTERVAL
 
+    def forget(self):
+        """Scan again at the next chance, spools passed over before included."""
+        self._unusable = set()
+        self.scanned_at = None
+
     def scan(self, known, stop):
         """``(spool, sink)`` for each orphan not in `known` that this program can replay.
 

@@ -75,6 +75,7 @@ class _Lane(object):
         self.sequenced = None
         self.down_until = 0.0
         self.backoff = 0.0
+        self.left_reported = False  # "left in <spool>" said already (at stop)
         # (start, end, seq, item) of lines we spooled ourselves, so a replay of our own
         # spool need not read and decode them back (bounded; the file stays the truth)
         self.recent = collections.deque()
@@ -184,8 +185,9 @@ class BackgroundWriter(object):
         MySQL socket left to interpreter teardown prints a traceback; they reopen on use)."""
         with self._lock:
             sinks = set(lane.sink for lane in list(self._lanes.values()) + self._orphans)
-        for sink in sinks:
-            sink.db.close()
+        stuck = self._storer is not None and self._storer.is_alive()
+        for sink in sinks:  # one the store thread still waits on is closed when it is back
+            sink.db.close(wait=not stuck)
 
     def stats(self):
         """Counters: queued (in memory), spooled (on disk), stored, dropped, failed, last error."""
@@ -217,6 +219,17 @@ class BackgroundWriter(object):
         """Start the threads now if spools of dead processes wait in the spool directory."""
         if self.spool_dir and self._thread is None and _spool.orphans(self.spool_dir):
             self._start()
+
+    def rescan_spools(self):
+        """Look for spools of dead processes again, also those passed over for want of
+        settings (the settings changed, e.g. by a tool's --db_* flags)."""
+        if self._finder is None:
+            return
+        self._finder.forget()
+        if self._thread is None:
+            self.start_replay()
+        else:
+            self._work.set()
 
     def stop(self, timeout=None):
         """Drain and join (at most `timeout` s); what is left stays in the spool. Idempotent."""
@@ -470,11 +483,24 @@ class BackgroundWriter(object):
         with self._lock:
             if self._storer.is_alive():  # stuck in a database call: it releases when back,
                 self._storer_releases = True  # so a late commit is never replayed too
+                self._report_left_locked()  # say now where rows wait: we may exit first
             else:
                 self._release_spools_locked()
             for marker, _ in self._markers:
                 marker.event.set()
             self._markers = []
+
+    def _report_left_locked(self):
+        for lane in self._lanes.values():
+            spool = lane.spool
+            if spool is not None and not spool.closed and spool.pending():
+                self._say_left(lane)
+
+    def _say_left(self, lane):
+        if not lane.left_reported:
+            lane.left_reported = True
+            report("%d row(s) for %s left in %s: the next CryoCore program stores them"
+                   % (lane.spooled, lane.spool.header.get("db"), lane.spool.path))
 
     def _release_spools_locked(self):
         for lane in list(self._lanes.values()) + self._orphans:
@@ -491,8 +517,7 @@ class BackgroundWriter(object):
             spool.advance(end)
         left = spool.pending()
         if left and not lane.orphan:
-            report("%d row(s) for %s left in %s: the next CryoCore program stores them"
-                   % (lane.spooled, spool.header.get("db"), spool.path))
+            self._say_left(lane)
         spool.close(remove=not left)
 
     def _report_loss_if_due(self):
@@ -615,8 +640,14 @@ class BackgroundWriter(object):
         lane.sink.db.close()  # a timed-out connection may be out of step: never reuse it
         self._troubled = True
         with self._lock:
-            what = "unreachable" if is_connection_error(e) else "refused rows"
-            self._note_error("%s %s, will retry: %s" % (lane.sink.db.describe(), what, e))
+            if getattr(e, "access_denied", False):  # said once; retried slowly, rows kept
+                self._note_error("%s: access denied (check db_user and db_password in the "
+                                 "settings); rows wait in the spool until it is let in: %s"
+                                 % (lane.sink.db.describe(), e))
+                lane.backoff = self.retry_max
+            else:
+                what = "unreachable" if is_connection_error(e) else "refused rows"
+                self._note_error("%s %s, will retry: %s" % (lane.sink.db.describe(), what, e))
             lane.backoff = min(self.retry_max, max(self._tick_seconds, lane.backoff * 2))
             lane.down_until = time.time() + lane.backoff
             if replay or self._quit:

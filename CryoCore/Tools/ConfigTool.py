@@ -2,7 +2,7 @@
 # PYTHON_ARGCOMPLETE_OK
 """ConfigTool: Command-line access to the configuration.
 
-  ConfigTool.py get P | set P V | add P [V] | remove P | list [P] | versions
+  ConfigTool.py get P | set P V | add P [V] | remove P | list [P...] | versions
   ConfigTool.py delete version -v NAME | serialize [P] | deserialize [ROOT] [FILE|-]
   ConfigTool.py import FILE.xml | P=V (type-checked) | WORD (show P, else search)
   ConfigTool.py history [P] [--since T] | list/get/serialize P --at T
@@ -33,7 +33,7 @@ _PATH_COMMANDS = ("get", "set", "add", "remove", "list", "serialize", "history",
 def build_parser():
     parser = _common.make_parser(
         "ConfigTool.py", "Command-line access to the CryoCore configuration. Commands: "
-        "get P, set P V, add P [V], remove P, list [P], versions, delete version -v NAME, "
+        "get P, set P V, add P [V], remove P, list [P...], versions, delete version -v NAME, "
         "serialize [P], deserialize [ROOT] [FILE|-], import FILE.xml; P=V sets with a type "
         "check; any other word shows that parameter or searches for it. The config history: "
         "history [P] [--since T], list/get/serialize --at T, diff [ROOT] --at T1 [--to T2], "
@@ -42,7 +42,9 @@ def build_parser():
                                 help="a command and its arguments, P=V, or a word to look up")
     words.completer = complete
     parser.add_argument("-v", "--version", dest="version", default=None,
-                        help="configuration version (default: the default version)")
+                        help="configuration version (default: the one the default_version "
+                        "parameter names; -v default is the version 'default' itself)"
+                        ).completer = complete_versions
     parser.add_argument("--create", action="store_true", help="create an unknown version")
     parser.add_argument("--neg", action="store_true", help="make the numeric value negative")
     parser.add_argument("--overwrite", action="store_true",
@@ -111,7 +113,9 @@ def _open_config(args, check_version=True):
                                             % version)):
                 raise _common.ToolError("no such version '%s' (use --create to create it)"
                                         % version)
-    return Config.get_config(None, version or "default", db_cfg)
+    # an explicit -v default is the version "default" itself (so that default_version
+    # can always be changed back); without -v, the version default_version names
+    return Config.get_config(None, version or "default", db_cfg, exact=bool(version))
 
 
 def _neg(args, text):
@@ -181,9 +185,12 @@ def cmd_list(args, words):
 
 
 def cmd_versions(args, words):
+    if words:
+        raise _common.ToolError("usage: ConfigTool.py versions (no arguments, not %s)"
+                                % " ".join(words))
     cfg = _open_config(args, check_version=False)
     for name, comment, modified in cfg.list_versions():
-        _emit("%-20s %-24s %s" % (name, modified or "-", comment or ""))
+        _emit(("%-20s %-24s %s" % (name, modified or "-", comment or "")).rstrip())
 
 
 def cmd_delete(args, words):
@@ -228,14 +235,21 @@ def cmd_deserialize(args, words):
         root, source = (words[0] if words else ""), "-"
     text = _read(source)
     n = _open_config(args).deserialize(text, root, overwrite=args.overwrite)
-    sys.stderr.write("Deserialized %d parameters\n" % n)
+    sys.stderr.write("Deserialized %s\n" % _changed(n))
 
 
 def cmd_import(args, words):
     _need(words, 1, "import FILE.xml")
     data = _read(words[0], binary=True)
     n = _open_config(args).import_xml(data, overwrite=args.overwrite)
-    sys.stderr.write("Imported %d parameters\n" % n)
+    sys.stderr.write("Imported %s\n" % _changed(n))
+
+
+def _changed(n):
+    """What an import changed, counted in parameters (folders are not counted)."""
+    if n == 0:
+        return "0 parameters (nothing changed)"
+    return "%d parameter%s" % (n, "" if n == 1 else "s")
 
 
 def quick_set(args, word):
@@ -250,13 +264,18 @@ def quick_set(args, word):
 
 
 def look_up(args, word):
-    """The parameter `word` and everything under it, else every name containing it."""
+    """The parameter `word` and everything under it, else every parameter whose name
+    contains it and every parameter under a folder whose name contains it."""
     cfg = _open_config(args)
     if word in cfg:
         lines = _lines(cfg.get(word))
     else:
-        lines = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
-                 for p in cfg.search(word) if p.datatype != "folder"]
+        lines, shown = [], set()
+        for p in cfg.search(word):
+            for line in _lines(p):
+                if line not in shown:
+                    shown.add(line)
+                    lines.append(line)
     if not lines:
         raise _common.ToolError("no parameter matches %s" % T.show(word))
     for line in lines:
@@ -350,6 +369,17 @@ def complete(prefix, parsed_args=None, **_kwargs):
     if not words:
         return [c for c in COMMANDS if c.startswith(prefix)] + paths
     return paths
+
+
+def complete_versions(prefix, parsed_args=None, **_kwargs):
+    """argcomplete completer of -v: the versions in the database."""
+    try:
+        db_cfg = _db_cfg(parsed_args) if parsed_args is not None else None
+        names = [v[0] for v in Config._store_for(db_cfg).list_versions()]
+    except (ConfigException, DatabaseError, SettingsError) as e:
+        _warn_completion(e)
+        return []
+    return [n for n in names if n.startswith(prefix or "")]
 
 
 def _warn_completion(e):

@@ -33,7 +33,9 @@ def build_parser():
         "ConfigUI.py", "Curses editor of the CryoCore configuration: arrows move and open "
         "folders, Enter edits, / filters, t toggles a boolean, ? help, q quits.")
     version = parser.add_argument("-v", "--version", dest="version", default=None,
-                                  help="configuration version (default: the default version)")
+                                  help="configuration version (default: the one the "
+                                  "default_version parameter names; -v default is the version "
+                                  "'default' itself)")
     version.completer = complete_versions
     parser.add_argument("--create", action="store_true", help="create an unknown version")
     return parser
@@ -59,7 +61,10 @@ def open_config(args):
         if version not in known:
             raise _common.ToolError("no such version '%s' (versions: %s; --create makes it)"
                                     % (version, ", ".join(known)))
-    return API.get_config(None, version or "default")
+    if not version:  # the version default_version names
+        return API.get_config(None, "default")
+    from CryoCore.Core import Config
+    return Config.get_config(None, version, exact=True)  # -v default: "default" itself
 
 
 def main(argv=None):

@@ -21,7 +21,6 @@ if __package__ in (None, ""):  # run as ./CryoCore/Tools/TailLog.py from a check
 
 from CryoCore.Core import InternalDB, _schema  # noqa: E402
 from CryoCore.Core._compat import to_text  # noqa: E402
-from CryoCore.Core._exceptions import DatabaseError, is_connection_error  # noqa: E402
 from CryoCore.Tools import _common  # noqa: E402
 from CryoCore.Tools._follow import IdFollower, follow  # noqa: E402
 
@@ -64,7 +63,9 @@ def build_parser():
     parser.add_argument("--clear-all", action="store_true", help="delete every log row (asks)")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask (--clear-all)")
     parser.add_argument("keywords", nargs="*",
-                        help="only rows whose message, module or logger contains any of these")
+                        help="only rows whose message, module or logger contains any of "
+                        "these (reads the rows until enough match: slow on a big table where "
+                        "they are rare; --level, --logger, --module and --since are not)")
     return parser
 
 
@@ -74,6 +75,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     query = Query.from_args(args)
     db = _open(args)
+    if not _has_table(db, args.follow and not (args.clear_all or args.list)):
+        return 0  # no CryoCore log table yet: nothing to show or delete
     _common.resolve_source(db, args)
     query.extra = _common.source_condition(args, "cc_source")
     if args.clear_all:
@@ -92,14 +95,18 @@ def main(argv=None):
 
 
 def _open(args):
-    db = InternalDB.mysql("TailLog", config=_common.db_settings(args, "log"))
-    try:
-        _schema.ensure(db, "log")  # a fresh database simply has no rows yet
-    except DatabaseError as e:
-        if is_connection_error(e):
-            raise
-        # a reader without CREATE rights: the table is there, or the next query says so
-    return db
+    """The log database as it is: a viewer never creates or alters it (a missing database
+    is an error; one without the log table yet shows nothing)."""
+    return InternalDB.mysql("TailLog", config=_common.db_settings(args, "log"), create=False)
+
+
+def _has_table(db, follow):
+    """Whether the log table exists; with `follow`, wait until a program creates it."""
+    while not _schema.has_tables(db, "log"):
+        if not follow:
+            return False
+        time.sleep(0.25)
+    return True
 
 
 def _clear_all(db, args):
@@ -142,9 +149,7 @@ class Query(object):
     def from_args(cls, args):
         level = parse_level(args.level) if args.level is not None else None
         since = _common.parse_since(args.since) if args.since is not None else None
-        if args.lines is not None and args.lines < 0:
-            raise _common.ToolError("-n must be 0 or more, not %d" % args.lines)
-        lines = min(args.lines, _common.MAX_ROWS) if args.lines is not None else None
+        lines = _common.check_rows(args.lines)
         if lines is None and not args.all and since is None:
             lines = DEFAULT_LINES
         if args.all and args.lines is None:
@@ -335,7 +340,8 @@ def _column_completer(column):
     """Complete names from the log table of the database the other flags name."""
     def complete(prefix, parsed_args=None, **kwargs):
         try:
-            db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"))
+            db = InternalDB.mysql("TailLog", config=_common.db_settings(parsed_args, "log"),
+                                  create=False)
             rows = db._execute("SELECT DISTINCT %s FROM log WHERE %s LIKE %%s ESCAPE '|' "
                                "ORDER BY %s LIMIT 500" % (column, column, column),
                                (_common.like_escape(to_text(prefix or u"")) + u"%",)).fetchall()

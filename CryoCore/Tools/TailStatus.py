@@ -24,11 +24,13 @@ DEFAULT_ROWS = 200
 FOLLOW_BATCH = 5000  # rows per poll while following; the rest come on the next poll
 LOOKBACK = 1000      # ids below the start of -f that may still commit late
 
+# STRAIGHT_JOIN (MySQL; removed for SQLite): read status by id first and look the names up,
+# never the other way round (a temporary table and a sort of the whole table).
 _SELECT = {
-    "status": ("SELECT s.id, s.timestamp, c.name, p.name, s.value FROM status s "
+    "status": ("SELECT STRAIGHT_JOIN s.id, s.timestamp, c.name, p.name, s.value FROM status s "
                "JOIN status_parameter p ON p.paramid = s.paramid "
                "JOIN status_channel c ON c.chanid = s.chanid"),
-    "status2d": ("SELECT s.id, s.timestamp, c.name, p.name, s.value, s.posx, s.posy "
+    "status2d": ("SELECT STRAIGHT_JOIN s.id, s.timestamp, c.name, p.name, s.value, s.posx, s.posy "
                  "FROM status2d s JOIN status_parameter2d p ON p.paramid = s.paramid "
                  "JOIN status_channel c ON c.chanid = s.chanid"),
 }
@@ -37,10 +39,13 @@ _SELECT = {
 def build_parser():
     parser = _common.make_parser("TailStatus.py", "View and follow status values.")
     parser.add_argument("filters", nargs="*", metavar="FILTER",
-                        help="channel:name (exact) or a word found anywhere in the row"
+                        help="channel:name (exact) or a word found anywhere in the row "
+                        "(a word reads the rows until enough match: slow on a big table "
+                        "where it is rare; channel:name and --channel are not)"
                         ).completer = _complete_filters
     parser.add_argument("-n", dest="rows", type=int, default=DEFAULT_ROWS,
                         help="show the last N rows (default %d)" % DEFAULT_ROWS)
+    parser.add_argument("-a", "--all", action="store_true", help="show all rows")
     parser.add_argument("-f", "--follow", action="store_true", help="keep showing new rows")
     parser.add_argument("--since", "-s", help="only rows since T: epoch, -SECONDS, "
                         "30s/10m/2h/1d or ctime text")
@@ -60,10 +65,21 @@ def build_parser():
 
 
 def _open(args):
-    from CryoCore.Core import InternalDB, _schema
-    db = InternalDB.mysql("TailStatus", config=_common.db_settings(args, "status"))
-    _schema.ensure(db, "status")  # idempotent; a fresh database simply shows nothing
-    return db
+    """The status database as it is: a viewer never creates or alters it (a missing
+    database is an error; one without the status tables yet shows nothing)."""
+    from CryoCore.Core import InternalDB
+    return InternalDB.mysql("TailStatus", config=_common.db_settings(args, "status"),
+                            create=False)
+
+
+def _has_tables(db, follow, stop=None):
+    """Whether the status tables exist; with `follow`, wait until a program creates them."""
+    from CryoCore.Core import _schema
+    while not _schema.has_tables(db, "status"):
+        if not follow or (stop is not None and stop()):
+            return False
+        time.sleep(0.25)
+    return True
 
 
 # -- queries ------------------------------------------------------------------
@@ -96,8 +112,13 @@ class _Match(object):
         return any(w in h for w in self.words for h in hay)
 
 
-def _where(args, since):
-    """SQL conditions and parameters shared by both tables (columns prefixed s/c/p)."""
+_PARAMETERS = {"status": "status_parameter", "status2d": "status_parameter2d"}
+
+
+def _where_names(args, since):
+    """SQL conditions by name, shared by both tables (columns prefixed s/c/p): for
+    following, where channels and parameters made after the start must match too (the
+    rows read are only the new ones)."""
     conds, params = _common.source_condition(args)
     if since is not None:
         conds.append("s.timestamp >= %s")
@@ -116,8 +137,62 @@ def _where(args, since):
                     alternatives.append("(c.name = %s AND p.name = %s)")
                     params.extend([word[:i], word[i + 1:]])
         else:
-            alternatives.append("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
-                                "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+            alternatives.append(_LIKE_WORD)
+            params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
+    if alternatives:
+        conds.append("(" + " OR ".join(alternatives) + ")")
+    return conds, params
+
+
+_LIKE_WORD = ("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
+              "OR CAST(s.value AS CHAR) LIKE %s ESCAPE '|')")
+
+
+def _ids_in(column, ids):
+    """``column IN (ids)`` (``1 = 0`` for none) and its parameters."""
+    if not ids:
+        return "1 = 0", []
+    return "%s IN (%s)" % (column, ",".join(["%s"] * len(ids))), list(ids)
+
+
+def _channel_ids(db, names):
+    """The ids of the channels the database takes for `names` (_Match decides exactly)."""
+    cond, params = _ids_in("name", names)
+    return sorted(set(r[0] for r in db._execute("SELECT chanid FROM status_channel WHERE "
+                                                + cond, params).fetchall()))
+
+
+def _where(db, table, args, since):
+    """SQL conditions and parameters for `table` (columns prefixed s/c/p).  Channels and
+    channel:name are looked up in the small tables first and given as ids, so the big
+    table is read by its own indexes, never joined the wrong way round."""
+    conds, params = _common.source_condition(args)
+    if since is not None:
+        conds.append("s.timestamp >= %s")
+        params.append(since)
+    if args.channel:
+        cond, ids = _ids_in("s.chanid", _channel_ids(db, [_common.stored_form(c)
+                                                          for c in args.channel]))
+        conds.append(cond)
+        params.extend(ids)
+    alternatives = []
+    words = [_common.stored_form(w) for w in args.filters]
+    if any(ord(c) > 127 for w in words if ":" not in w for c in w):
+        return conds, params  # LIKE folds case for ASCII only: _Match alone decides
+    for word in words:
+        if ":" in word:  # channel:name, exact; try every split (names may hold ':')
+            ids = set()
+            for i, ch in enumerate(word):
+                if ch == ":":
+                    ids.update(r[0] for r in db._execute(
+                        "SELECT p.paramid FROM %s p JOIN status_channel c ON c.chanid = "
+                        "p.chanid WHERE c.name = %%s AND p.name = %%s" % _PARAMETERS[table],
+                        (word[:i], word[i + 1:])).fetchall())
+            cond, ids = _ids_in("s.paramid", sorted(ids))
+            alternatives.append(cond)
+            params.extend(ids)
+        else:
+            alternatives.append(_LIKE_WORD)
             params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
     if alternatives:
         conds.append("(" + " OR ".join(alternatives) + ")")
@@ -187,21 +262,22 @@ def _last(db, table, conds, params, upto, n, match):
 
 
 def _show(db, args, since, out, use_colour, stop=None):
-    conds, params = _where(args, since)
+    where = dict((table, _where(db, table, args, since)) for table in _SELECT)
     match = _Match(args, since)
     tops = dict((t, _max_id(db, t)) for t in _SELECT)
     rows = []
     if args.rows > 0:
         for table in _SELECT:
-            rows.extend(_last(db, table, conds, params, tops[table], args.rows, match))
+            rows.extend(_last(db, table, where[table][0], where[table][1], tops[table],
+                              args.rows, match))
         rows = _by_time(rows)[-args.rows:]
     _write([_format(r, use_colour) for r in rows], out)
     if args.follow:
-        _follow(db, conds, params, tops, match, out, use_colour, stop)
+        _follow(db, _where_names(args, since), tops, match, out, use_colour, stop)
     return 0
 
 
-def _follow(db, conds, params, tops, match, out, use_colour, stop=None):
+def _follow(db, where, tops, match, out, use_colour, stop=None):
     """Show new rows of both tables as they commit (late commits too, see _follow).
 
     Rows committed when we started are "known"; the followers look back
@@ -209,20 +285,21 @@ def _follow(db, conds, params, tops, match, out, use_colour, stop=None):
     then (an id below the highest committed one) is shown when it commits.
     """
     from CryoCore.Tools._follow import follow
-    follow(lambda: _followers(db, conds, params, tops), match,
+    follow(lambda: _followers(db, where, tops), match,
            lambda rows: _write([_format(r, use_colour) for r in _by_time(rows)], out),
            "TailStatus", stop)
 
 
-def _followers(db, conds, params, tops):
+def _followers(db, where, tops):
     from CryoCore.Tools._follow import IdFollower
     followers = []
     for table in _SELECT:
         base = max(0, tops[table] - LOOKBACK)
+        conds, params = where
         known = set(r[0] for r in _fetch(db, table, conds, params, after=base,
                                          upto=tops[table]))
         fetch = (lambda after, t=table, k=known:
-                 [r for r in _fetch(db, t, conds, params, after=after) if r[0] not in k])
+                 [r for r in _fetch(db, t, where[0], where[1], after=after) if r[0] not in k])
         followers.append(IdFollower(fetch, start_after=base))
     return followers
 
@@ -248,13 +325,16 @@ def main(argv=None, out=None, stop=None):
     _common.autocomplete(parser)
     args = parser.parse_args(argv)
     out = out or sys.stdout
-    if args.rows < 0:
-        raise _common.ToolError("-n takes a number >= 0, not %d" % args.rows)
-    args.rows = min(args.rows, _common.MAX_ROWS)  # SQL LIMIT takes 64-bit numbers
+    args.rows = _common.check_rows(args.rows)  # SQL LIMIT takes 64-bit numbers
+    if args.all:
+        args.rows = _common.MAX_ROWS
     since = _common.parse_since(args.since) if args.since else None  # fails before the DB
     if args.timeseries:
         return _timeseries(args, since, out)
     db = _open(args)
+    follow = args.follow and not (args.list_channels or args.clear_all)
+    if not _has_tables(db, follow, stop):
+        return 0  # no CryoCore status tables yet: nothing to show or delete
     _common.resolve_source(db, args)
     if args.list_channels:
         _write(_channels(db), out)
@@ -286,7 +366,8 @@ def _timeseries(args, since, out):
 # -- completion -------------------------------------------------------------------
 def _completion_db(parsed_args):
     from CryoCore.Core import InternalDB
-    return InternalDB.mysql("TailStatus", config=_common.db_settings(parsed_args, "status"))
+    return InternalDB.mysql("TailStatus", config=_common.db_settings(parsed_args, "status"),
+                            create=False)
 
 
 def _complete_channels(prefix, parsed_args, **kwargs):

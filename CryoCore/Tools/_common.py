@@ -26,9 +26,16 @@ class ToolError(Exception):
     """A user error in a tool: printed as one line, exit status 1."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad flags are one ``Error: ...`` line and exit 1, as every other user error."""
+
+    def error(self, message):
+        raise ToolError("%s (see %s -h)" % (message, self.prog))
+
+
 def make_parser(prog, description):
     """An argparse parser with the shared --db_* and --bw flags."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = _Parser(prog=prog, description=description)
     group = parser.add_argument_group("database (override settings files)")
     for flag in DB_FLAGS:
         kwargs = {"dest": flag, "default": None}
@@ -56,23 +63,35 @@ def warn_password_flag(args):
         sys.stderr.write(_PASSWORD_FLAG_WARNING)
 
 
+def check_rows(n, flag="-n"):
+    """A row count from the command line: >= 0 (clamped to what SQL takes)."""
+    if n is not None and n < 0:
+        raise ToolError("%s takes a number >= 0, not %d" % (flag, n))
+    return None if n is None else min(n, MAX_ROWS)
+
+
 def db_flags(args):
     """The --db_* flags given in `args`, as settings (flags not given are left out)."""
     return dict((f, getattr(args, f)) for f in DB_FLAGS if getattr(args, f, None) is not None)
 
 
 def db_settings(args, service):
-    """Effective settings for `service` with the tool's --db_* flags winning."""
-    warn_password_flag(args)
+    """Effective settings for `service` with the tool's --db_* flags winning (for the
+    whole process: spools left for that database are stored too)."""
+    apply_db_flags(args)
     return _settings.get_settings(service, db_flags(args))
 
 
 def apply_db_flags(args):
-    """Make the --db_* flags win for every service in this process."""
+    """Make the --db_* flags win for every service in this process, and look again for
+    spools left by dead programs: one for the database the flags name is stored too."""
     warn_password_flag(args)
     flags = db_flags(args)
     if flags:
         _settings.set_explicit(flags)
+        if not os.environ.get("_ARGCOMPLETE"):
+            from CryoCore.Core import _runtime
+            _runtime.replay_spools(rescan=True)
 
 
 def autocomplete(parser):
