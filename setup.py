@@ -17,7 +17,7 @@ else:
 TOOLS = {"ConfigTool": "ccconfig", "ConfigUI": "ccconfigui",
          "TailStatus": "ccstatus", "TailLog": "cclog",
          "StatusExport": "ccexport", "StatusPlot": "ccplot", "DbSync": "ccsync",
-         "Snapshot": "ccsnapshot"}
+         "Snapshot": "ccsnapshot", "WebServer": "ccweb"}
 SCRIPTS = []
 for tool, short in sorted(TOOLS.items()):
     target = "CryoCore.Tools.%s:console_main" % tool
@@ -30,12 +30,18 @@ setup(
     description="Config, status and log services for instrument and control software",
     packages=find_packages(include=["CryoCore", "CryoCore.*"]),
     install_requires=REQUIRES,
-    extras_require={"test": ["pytest", "pytest-timeout", "hypothesis", "pyte", "prometheus_client"],
-                    # Python 3 only: StatusExport parquet/netcdf, StatusPlot
+    extras_require={"test": ["pytest", "pytest-timeout", "hypothesis", "pyte",
+                             "prometheus_client",
+                             'httpx; python_version >= "3.8"',
+                             'selenium; python_version >= "3.8"'],
+                    # Python 3 only: StatusExport parquet/netcdf, StatusPlot, the web dashboard
                     "export": ["pyarrow; python_version >= '3.8'",
                                "netCDF4; python_version >= '3.8'"],
                     "plot": ["matplotlib; python_version >= '3.8'",
-                             "plotext>=5.2,<6; python_version >= '3.8'"]},
+                             "plotext>=5.2,<6; python_version >= '3.8'"],
+                    "web": ['starlette>=0.27; python_version >= "3.8"',
+                            'uvicorn>=0.22; python_version >= "3.8"']},
+    package_data={"CryoCore.Web": ["static/*.*", "static/vendor/*"]},
     entry_points={"console_scripts": SCRIPTS},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*, !=3.6.*, !=3.7.*",
 )

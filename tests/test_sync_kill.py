@@ -78,6 +78,21 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(field, ground):
     assert_equal_tables(field.settings, settings, "k")
 
 
+def _wait_for_copies(settings, seen, timeout=30.0):
+    """Wait until the ground holds more than `seen` status rows (the sync is copying)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            n = raw(settings, "SELECT COUNT(*) FROM status")[0][0]
+        except Exception as e:  # server restarting, or the sync has not made its tables yet
+            assert any(w in str(e).lower() for w in ("exist", "unknown database", "connect", "lost")), e
+            n = 0
+        if n > seen:
+            return n
+        time.sleep(0.1)
+    raise AssertionError("the sync copied nothing past %d rows in %.0f s" % (seen, timeout))
+
+
 def test_ground_server_killed_and_restarted(field, private_mariadb, tmp_path):
     """Ground killed -9 twice mid catch-up: the sync reconnects and the tables end equal."""
     from conftest import write_settings
@@ -86,8 +101,9 @@ def test_ground_server_killed_and_restarted(field, private_mariadb, tmp_path):
     produce(field, 15000, "srv")
     proc = sync_proc(field, path, "--follow", "--source", "srv", "--tables", "status,log")
     try:
+        seen = 0
         for _ in range(2):
-            time.sleep(1.5)
+            seen = _wait_for_copies(settings, seen)  # kill in the middle of a catch-up
             private_mariadb.proc.kill()
             private_mariadb.proc.wait()
             private_mariadb.proc = None

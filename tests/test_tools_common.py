@@ -13,9 +13,9 @@ from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
-         "DbSync", "Snapshot")
+         "DbSync", "Snapshot", "WebServer")
 SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsync",
-         "ccsnapshot")
+         "ccsnapshot", "ccweb")
 
 
 @pytest.mark.smoke

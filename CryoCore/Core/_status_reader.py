@@ -372,9 +372,16 @@ class StatusReader(object):
             return 0
         return self._q("SELECT MAX(id) FROM status")[0][0] or 0
 
-    def changes_since(self, row_id, params=None, limit=CHUNK):
+    def max_id2d(self):
+        """The highest 2-D status row id (0 when there is none): it grows when a grid changes."""
+        if not _schema.has_table(self.db, "status2d"):
+            return 0
+        return self._q("SELECT MAX(id) FROM status2d")[0][0] or 0
+
+    def changes_since(self, row_id, params=None, limit=CHUNK, expires=False):
         """``(new_max_id, rows)``: rows ``(id, timestamp, channel, name, value)`` with
-        id > row_id (of `params` if given), by id, at most `limit`; pass new_max_id next time."""
+        id > row_id (of `params` if given), by id, at most `limit`; pass new_max_id next time.
+        With `expires` each row also ends with its ``expires`` (live views mark stale values)."""
         top = self.max_id()
         if top <= row_id:
             return row_id, []
@@ -383,12 +390,13 @@ class StatusReader(object):
             ids = [i for _, group in self._ids(params) for i in group]
             conds.append("paramid IN (%s)" % _marks(len(ids)))
             args.extend(ids)
-        rows = self._q("SELECT id, timestamp, paramid, value FROM status WHERE %s ORDER BY id "
-                       "LIMIT %%s" % " AND ".join(conds), args + [limit])
+        rows = self._q("SELECT id, timestamp, paramid, value, expires FROM status WHERE %s "
+                       "ORDER BY id LIMIT %%s" % " AND ".join(conds), args + [limit])
         out = []
-        for row_id_, ts, paramid, value in rows:
+        for row_id_, ts, paramid, value, expiry in rows:
             key = self._name_of(paramid)
-            out.append((row_id_, ts, native(key[0]), native(key[1]), to_text(value)))
+            row = (row_id_, ts, native(key[0]), native(key[1]), to_text(value))
+            out.append(row + (expiry,) if expires else row)
         new_max = out[-1][0] if len(out) >= limit else top
         return new_max, out
 
