@@ -60,6 +60,7 @@ def run(capsys, main, *argv):
     return code, out, err
 
 
+@pytest.mark.smoke
 def test_timeseries_and_export_show_only_that_source(on_ground, capsys):
     """TailStatus --timeseries and StatusExport with --source give exactly that source's
     rows of a parameter both sources write; without it both sources' rows."""
@@ -81,8 +82,8 @@ def test_timeseries_and_export_show_only_that_source(on_ground, capsys):
 
 
 def test_plot_range_and_buckets_of_one_source(on_ground, capsys):
-    """StatusPlot --source plots that source's time range; buckets(source=) agree with
-    plain Python over that source's rows."""
+    """StatusPlot --source plots that source's time range (an unknown one is an Error line);
+    buckets(source=) agree with plain Python over that source's rows."""
     from CryoCore.Tools import StatusPlot
     beta = [(float(t), float(v)) for t, v in oracle(on_ground, "beta")]
     args, size, reader, params, start, end = StatusPlot.plan(["Field.x:k", "--source", "beta"])
@@ -99,21 +100,16 @@ def test_plot_range_and_buckets_of_one_source(on_ground, capsys):
     assert (b["count"], b["min"], b["max"], b["first"], b["last"]) == (
         len(values), min(values), max(values), values[0], values[-1])
     assert b["mean"] == pytest.approx(sum(values) / len(values))
-    if not _has_plot_extra():
-        return
+    picture = os.path.join(os.environ["HOME"], "alpha.png")
     code, out, err = run(capsys, StatusPlot.main, "Field.x:k", "--source", "alpha", "-o",
-                         str(os.path.join(os.environ["HOME"], "alpha.png")))
-    assert code == 0, err
+                         picture)
+    assert code == 0 and os.path.getsize(picture) > 0, err
+    code, out, err = run(capsys, StatusPlot.main, "Field.x:k", "--source", "nobody", "-o",
+                         picture)
+    assert code == 1 and err == "Error: no such source 'nobody' (sources here: alpha, beta)\n"
 
 
-def _has_plot_extra():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
+@pytest.mark.smoke
 def test_snapshot_shows_that_sources_values_and_logs(on_ground, capsys):
     """Snapshot --source: each parameter's last value from that source and its log rows."""
     alpha, beta = oracle(on_ground, "alpha"), oracle(on_ground, "beta")
@@ -129,20 +125,17 @@ def test_snapshot_shows_that_sources_values_and_logs(on_ground, capsys):
     assert [r["message"] for r in report["logs"]] == [m for (m,) in logs]
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("tool, argv", [
-    (TailStatus, ["--timeseries", "-"]), (StatusExport, []), (Snapshot, []),
-    ("StatusPlot", ["Field.x:k"])])
+    (TailStatus, ["--timeseries", "-"]), (StatusExport, []), (Snapshot, [])])
 def test_unknown_source_is_one_error_line(on_ground, capsys, tool, argv):
     """An unknown --source name: one Error line naming it and the sources there, status 1."""
-    if tool == "StatusPlot":
-        from CryoCore.Tools import StatusPlot as tool
-        if not _has_plot_extra():
-            pytest.skip("needs the plot extra")
     code, out, err = run(capsys, tool.main, *(argv + ["--source", "nobody"]))
     assert code == 1 and out == ""
     assert err == "Error: no such source 'nobody' (sources here: alpha, beta)\n"
 
 
+@pytest.mark.smoke
 def test_a_database_without_sources_is_one_error_line(backend, capsys, tmp_path):
     """A database DbSync never wrote (no cc_source column): --source is one Error line and
     StatusExport makes no file."""

@@ -51,13 +51,13 @@ def source_id(db, name, table="status"):
     no such source or the table has no source column (a database DbSync never wrote)."""
     name = to_text(name)
     if not _schema.has_sync_columns(db, table):
-        raise UnknownSource("no source %r here: this database holds no rows copied by DbSync "
-                            "(%s has no cc_source column)" % (name, table))
+        raise UnknownSource(u"no source '%s' here: this database holds no rows copied by "
+                            u"DbSync (%s has no cc_source column)" % (name, table))
     known = dict((to_text(n), i) for i, n in db._execute(
         "SELECT id, name FROM cc_sync_source").fetchall())
     if name not in known:
-        raise UnknownSource("no such source %r (sources here: %s)"
-                            % (name, ", ".join(sorted(known)) or "none"))
+        raise UnknownSource(u"no such source '%s' (sources here: %s)"
+                            % (name, u", ".join(sorted(known)) or u"none"))
     return known[name]
 
 
