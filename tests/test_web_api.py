@@ -380,6 +380,51 @@ def test_changes_lists_the_config_history_or_says_it_is_not_available(backend, l
     assert change["time"] >= before
 
 
+def raw_history(backend, name):
+    """(op, old_value, value, user, host, program) of config_history rows of parameter
+    `name`, oldest first, read with the raw driver (sqlite3 / mysql-connector)."""
+    sql = ("SELECT op, old_value, value, user, host, program FROM config_history "
+           "WHERE name = '%s' ORDER BY id" % name)
+    if backend.kind == "sqlite":
+        import sqlite3
+        conn = sqlite3.connect(backend.settings["db_path"])
+    else:
+        from conftest import mysql_connect
+        conn = mysql_connect(backend.settings["db_name"])
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_web_config_write_is_in_the_history_as_the_web_user(backend, login):
+    """A logged-in POST /api/config is recorded in config_history (and shown by ConfigTool.py
+    history) as made by the web user from the client's address by WebServer.py; a write
+    from this process right after it keeps this process's account."""
+    from CryoCore.Core._config_history import who
+    from test_configtool import tool
+    API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
+    API.shutdown()
+    API.reset()
+    with client(read_write=True, password_path=login) as c:
+        csrf = c.post("/api/login", json={"user": "alice", "password": PASSWORD}).json()["csrf"]
+        assert c.post("/api/config", json={"path": "Instrument.Motor.max_rpm", "value": 1500},
+                      headers={"X-CSRF-Token": csrf}).status_code == 200
+    API.get_config("Instrument").set("Motor.max_rpm", 1200)
+    API.shutdown()
+    me = who()
+    rows = raw_history(backend, "max_rpm")
+    assert rows[-2:] == [("set", "1800", "1500", "alice", "testclient", "WebServer.py"),
+                         ("set", "1500", "1200") + me]
+    code, out, err = tool(backend, "history", "Instrument.Motor.max_rpm")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "alice@testclient WebServer.py" in lines[-2] and "1800 -> 1500" in lines[-2]
+    assert "%s@%s %s" % me in lines[-1] and "alice" not in lines[-1]
+
+
 @pytest.fixture
 def missing(request, tmp_path):
     """Settings naming a database that does not exist (SQLite file or MariaDB database)."""
