@@ -62,8 +62,7 @@ def run(capsys, main, *argv):
 
 @pytest.mark.smoke
 def test_timeseries_and_export_show_only_that_source(on_ground, capsys):
-    """TailStatus --timeseries and StatusExport with --source give exactly that source's
-    rows of a parameter both sources write; without it both sources' rows."""
+    """--timeseries and StatusExport --source give exactly that source's rows; without it both sources'."""
     alpha, beta = oracle(on_ground, "alpha"), oracle(on_ground, "beta")
     assert len(alpha) == ROUNDS["alpha"] and len(beta) == ROUNDS["beta"]
     code, out, err = run(capsys, TailStatus.main, "--timeseries", "-", "--source", "alpha",
@@ -82,8 +81,7 @@ def test_timeseries_and_export_show_only_that_source(on_ground, capsys):
 
 
 def test_plot_range_and_buckets_of_one_source(on_ground, capsys):
-    """StatusPlot --source plots that source's time range (an unknown one is an Error line);
-    buckets(source=) agree with plain Python over that source's rows."""
+    """StatusPlot --source plots that source's range and buckets(source=) match plain Python."""
     from CryoCore.Tools import StatusPlot
     beta = [(float(t), float(v)) for t, v in oracle(on_ground, "beta")]
     args, size, reader, params, start, end = StatusPlot.plan(["Field.x:k", "--source", "beta"])
@@ -137,8 +135,7 @@ def test_unknown_source_is_one_error_line(on_ground, capsys, tool, argv):
 
 @pytest.mark.smoke
 def test_a_database_without_sources_is_one_error_line(backend, capsys, tmp_path):
-    """A database DbSync never wrote (no cc_source column): --source is one Error line and
-    StatusExport makes no file."""
+    """Without cc_source (never synced) --source is one Error line and StatusExport makes no file."""
     API.get_status("Field.x").new("k").set_value(1)
     API.get_log("field").info("hello")
     API.shutdown()

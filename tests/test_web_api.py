@@ -400,9 +400,7 @@ def raw_history(backend, name):
 
 
 def test_web_config_write_is_in_the_history_as_the_web_user(backend, login):
-    """A logged-in POST /api/config is recorded in config_history (and shown by ConfigTool.py
-    history) as made by the web user from the client's address by WebServer.py; a write
-    from this process right after it keeps this process's account."""
+    """A logged-in web config write is in the history as the web user; later local writes are not."""
     from CryoCore.Core._config_history import who
     from test_configtool import tool
     API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
