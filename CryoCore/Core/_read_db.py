@@ -27,6 +27,29 @@ def open_db(service, db_cfg=None, name=None):
     return db
 
 
+class Reader(object):
+    """What the readers share: a ``ReadOnlyDB`` on `SERVICE`, opened on first use."""
+
+    SERVICE = None  # "status" or "log"
+
+    def __init__(self, db_cfg=None, name=None):
+        self._db_cfg = db_cfg
+        self._name = name
+        self._db = None
+
+    @property
+    def db(self):
+        """The ``InternalDB`` connection (opened on first use; NoSuchDatabase if missing)."""
+        if self._db is None:
+            self._db = open_db(self.SERVICE, self._db_cfg, self._name)
+        return self._db
+
+    def close(self):
+        """Close the connection (a later call reopens it)."""
+        if self._db is not None:
+            self._db.close()
+
+
 def _regexp(pattern, value, _cache={}):
     """SQLite's ``value REGEXP pattern`` (as MySQL's: a search, NULL never matches)."""
     if value is None:
