@@ -170,7 +170,7 @@ def confirm(question, yes=False):
     (``echo y | TailLog.py --clear-all``).  Anything but y/yes is a ToolError."""
     if yes:
         return
-    if _isatty(sys.stdin):
+    if isatty(sys.stdin):
         write(u"%s [y/N] " % question, sys.stderr)
     try:
         answer = sys.stdin.readline()
@@ -180,7 +180,8 @@ def confirm(question, yes=False):
         raise ToolError("nothing deleted (answer y, or add --yes to skip the question)")
 
 
-def _isatty(stream):
+def isatty(stream):
+    """Whether `stream` is a terminal (False for a closed or replaced stream)."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
