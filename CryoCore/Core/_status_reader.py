@@ -74,7 +74,7 @@ class StatusReader(_read_db.Reader):
         self._by_id = None    # paramid -> (channel, name) text
         self._chanids = None  # channel text -> chanid
 
-    # -- connection (db, close: _read_db.Reader) ----------------------------
+    # -- connection ---------------------------------------------------------
     def _q(self, sql, params=()):
         return self.db._execute(sql, params).fetchall()
 
