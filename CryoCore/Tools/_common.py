@@ -226,6 +226,23 @@ def parse_since(text, now=None):
         raise ToolError(str(e))
 
 
+def add_range_flags(parser):
+    """``--since``/``-s`` and ``--until``/``-u`` of the history tools (read by time_range)."""
+    parser.add_argument("--since", "-s", metavar="T",
+                        help="from T: epoch, -SECONDS, 30s/10m/2h/1d, ctime or ISO 8601 text")
+    parser.add_argument("--until", "-u", metavar="T", help="up to (not including) T")
+
+
+def time_range(args):
+    """``(since, until)`` epoch seconds from ``args.since``/``args.until`` (None: open);
+    ToolError for text that is no time or an --until not after --since."""
+    since = parse_since(args.since) if args.since is not None else None
+    until = parse_since(args.until) if args.until is not None else None
+    if since is not None and until is not None and until <= since:
+        raise ToolError("--until (%s) must be after --since (%s)" % (args.until, args.since))
+    return since, until
+
+
 # -- the edge ---------------------------------------------------------------
 def run(main, argv=None):
     """Call ``main(argv)``; translate errors to one line and an exit status.
