@@ -13,6 +13,7 @@ import calendar
 import contextlib
 import datetime
 import os
+import random
 import threading
 import time
 
@@ -28,7 +29,8 @@ POLL_INTERVAL = 0.2     # seconds between polls: changes elsewhere show within 1
 LOOK_BACK = 2.0         # seconds of last_modified re-read for rows committed late
 FULL_RELOAD_EVERY = 30.0  # seconds: safety net reload of every cached version
 MAX_BACKOFF = 1.0       # seconds between polls while the database is unreachable
-WRITE_ATTEMPTS = 5      # a write that lost a race (duplicate key, deadlock) is run again
+WRITE_ATTEMPTS = 10     # a write that lost a race (duplicate key, deadlock) is run again,
+RACE_PAUSE = 0.02       # after a random pause of up to this many seconds times the attempt
 # MySQL errors meaning "another transaction got there first": run the write again.
 _RACE_ERRNOS = (1062, 1213, 1205)   # duplicate key, deadlock, lock wait timeout
 _COLUMNS = "id, parent, name, value, datatype, comment, last_modified"
@@ -496,6 +498,8 @@ class Store(object):
                 except DatabaseError as e:
                     if attempt == WRITE_ATTEMPTS - 1 or not _lost_race(e):
                         raise
+                    # apart, so processes starting together do not deadlock again in step
+                    time.sleep(random.uniform(0, RACE_PAUSE * (attempt + 1)))
             events += self.refresh_ids(vc, touched, deleted)
         if not fire:
             return events
