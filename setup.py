@@ -30,7 +30,8 @@ setup(
     description="Config, status and log services for instrument and control software",
     packages=find_packages(include=["CryoCore", "CryoCore.*"]),
     install_requires=REQUIRES,
-    extras_require={"test": ["pytest", "hypothesis", "pyte", "prometheus_client",
+    extras_require={"test": ["pytest", "pytest-timeout", "hypothesis", "pyte",
+                             "prometheus_client",
                              'httpx; python_version >= "3.8"',
                              'selenium; python_version >= "3.8"'],
                     # Python 3 only: StatusExport parquet/netcdf, StatusPlot, the web dashboard

@@ -14,7 +14,7 @@ from CryoCore import API
 from CryoCore.Tools import _common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from conftest import IN_CI  # noqa: E402 (one CI test for the whole suite)
 
 
 def produce(backend, tmp_path, rows, config=None):

@@ -7,6 +7,8 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from conftest import IN_CI
+
 FRAGMENTS = [
     u"'", u'"', u"`", u"%", u"%s", u"%%", u"%(name)s", u"%d", u"\\", u"\\'", u"\\\\", u"?",
     u":name", u"$1", u"'; DROP TABLE config; --", u'" OR 1=1 --', u"') OR ('1'='1",
@@ -50,7 +52,7 @@ def stored_text(text):
 # Modest example counts keep CI within budget; CI is derandomized (no flaky surprises).
 PROPERTY = settings(max_examples=int(os.environ.get("CC_HYPOTHESIS_EXAMPLES", "30")),
                     deadline=None, database=None,
-                    derandomize=os.environ.get("CI", "").lower() == "true",
+                    derandomize=IN_CI,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow,
                                            HealthCheck.data_too_large])

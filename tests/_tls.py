@@ -10,18 +10,20 @@ def _openssl(args, cwd):
                           stderr=subprocess.DEVNULL)
 
 
-def make_certs(directory, names=("server", "client")):
-    """A CA (ca.pem) and, for each name, NAME.pem/NAME.key signed by it; returns paths."""
+def make_certs(directory, names=("server", "client"), host="127.0.0.1",
+               san="IP:127.0.0.1,DNS:localhost"):
+    """A CA (ca.pem) and, for each name, NAME.pem/NAME.key signed by it for `host`
+    (common name) and `san` (subjectAltName); returns paths."""
     d = str(directory)
     if not os.path.isdir(d):
         os.makedirs(d)
     _openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
               "-subj", "/CN=CryoCore test CA", "-keyout", "ca.key", "-out", "ca.pem"], d)
     with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        f.write("subjectAltName=%s\n" % san)
     paths = {"ca": os.path.join(d, "ca.pem")}
     for name in names:
-        _openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        _openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + host,
                   "-keyout", name + ".key", "-out", name + ".csr"], d)
         _openssl(["x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                   "-CAcreateserial", "-days", "2", "-out", name + ".pem",

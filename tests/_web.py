@@ -18,7 +18,7 @@ TOOL = os.path.join(ROOT, "CryoCore", "Tools", "WebServer.py")
 SCREENSHOTS = os.path.join(ROOT, "test-artifacts", "screenshots")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from conftest import IN_CI  # noqa: E402 (one CI test for the whole suite)
 
 
 def get(url, timeout=5, ca=None):

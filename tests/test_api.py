@@ -15,6 +15,7 @@ from CryoCore.Core import _runtime
 
 @pytest.mark.smoke
 def test_import_surface():
+    """Every name of the original's API (spec section 1) exists, with its defaults."""
     from CryoCore.Core import API as core_api
     assert core_api is CryoCore.API is API
     for name in ("get_config", "get_status", "get_log", "shutdown"):
@@ -33,6 +34,7 @@ def test_import_surface():
 
 @pytest.mark.smoke
 def test_shutdown_sets_the_event_and_is_idempotent():
+    """shutdown() sets api_stop_event, twice is harmless; reset() clears that same event."""
     ev = API.api_stop_event
     assert not ev.isSet() and not ev.is_set()
     API.shutdown()
@@ -44,16 +46,21 @@ def test_shutdown_sets_the_event_and_is_idempotent():
 
 
 def test_reset_forgets_the_writer_and_its_thread(backend):
+    """reset() ends the writer and store threads of a writer that stored a row, and forgets it."""
     w = _runtime.writer()
     assert _runtime.writer() is w
-    w.flush(5)
+    API.get_status("ResetTest")["x"] = 1  # a row: the writer starts its threads
+    assert w.flush(5)
+    threads = [w._thread, w._storer]
+    assert all(t is not None and t.is_alive() for t in threads)
     API.reset()
     assert _runtime.writer() is not w
-    assert not any(t.name == w.name and t.is_alive() for t in threading.enumerate()
-                   if t is getattr(w, "_thread", None))
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert backend.sql("SELECT value FROM status") == [("1",)]
 
 
 def test_shutdown_runs_registered_stoppers_in_reverse_order():
+    """Stop hooks run last-registered first; a failing one does not stop the rest."""
     calls = []
     _runtime.on_shutdown("a", lambda: calls.append("a"))
     _runtime.on_shutdown("b", lambda: calls.append("b"))
@@ -88,8 +95,7 @@ def test_writes_after_shutdown_are_stored_at_exit(backend):
 
 
 def test_flush_returns_once_every_row_handed_over_is_stored(backend):
-    """API.flush() returns True only when the status rows and log records given before it
-    are in the database (counted with plain SQL right after it returns)."""
+    """API.flush() is True only once every row handed over is stored (plain SQL)."""
     status, log = API.get_status("Flush"), API.get_log("Flush")
     for i in range(300):
         status["n"] = i
@@ -101,8 +107,7 @@ def test_flush_returns_once_every_row_handed_over_is_stored(backend):
 
 
 def test_flush_is_false_when_rows_wait_in_the_spool(tmp_path, monkeypatch):
-    """With the database away API.flush() says False: on its timeout, and when shutdown
-    leaves the rows in the spool while it waits without one."""
+    """With the database away API.flush() is False, on its timeout or rows left spooled."""
     from conftest import write_settings
     settings = {"db_type": "mysql", "db_host": "127.0.0.1", "db_port": 1, "db_name": "x",
                 "db_timeout": 1, "spool_dir": str(tmp_path / "spool")}

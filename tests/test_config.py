@@ -75,6 +75,7 @@ def test_seed_api_example(backend):
 
 
 def test_get_config_identity_and_class(backend):
+    """One NamedConfiguration per (name, version); "default" gives the same view."""
     a = API.get_config("X")
     assert type(a) is Config.NamedConfiguration
     assert a is API.get_config("X") is API.get_config("X", "default")
@@ -83,6 +84,7 @@ def test_get_config_identity_and_class(backend):
 
 
 def test_paths_relative_absolute_and_no_folders_on_read(backend):
+    """Relative and root. paths; reads create no rows; folders read as None."""
     cfg = API.get_config("A.B")
     assert cfg["x"] is None and cfg.keys() == []
     assert rows(backend, "SELECT COUNT(*) FROM config") == [(0,)]  # reads create nothing
@@ -133,6 +135,7 @@ def test_reads_what_the_original_wrote(backend):
 
 
 def test_setitem_reguesses_type(backend):
+    """cfg[x] = v re-guesses the type of an existing parameter, as the original."""
     cfg = API.get_config()
     cfg["x"] = 5
     cfg["x"] = "five"
@@ -140,6 +143,7 @@ def test_setitem_reguesses_type(backend):
 
 
 def test_set_default_never_changes(backend):
+    """set_default never changes an existing value; an explicit datatype is kept."""
     cfg = API.get_config("M")
     cfg.set_default("v", 1)
     cfg.set_default("v", 2)
@@ -148,6 +152,7 @@ def test_set_default_never_changes(backend):
 
 
 def test_add_set_remove(backend):
+    """add refuses existing paths, set missing ones (unless create); remove recurses."""
     cfg = API.get_config("S")
     cfg.add("a.b", 1, comment="hello")
     assert cfg.get("a.b").comment == "hello"
@@ -172,6 +177,7 @@ def test_add_set_remove(backend):
 
 
 def test_search_and_last_updated(backend):
+    """search matches names ignoring case in the whole version; last_updated moves."""
     cfg = API.get_config("Srch")
     assert cfg.last_updated() is None
     cfg["Camera.fps"] = 1
@@ -204,6 +210,7 @@ def test_wrong_type_per_datatype_is_refused(backend, datatype, bad):
 
 
 def test_what_each_type_accepts(backend):
+    """Each datatype takes its documented text forms (yes/OFF/0, ints as doubles)."""
     cfg = API.get_config("OK")
     cfg["b"], cfg["i"], cfg["d"], cfg["s"] = False, 1, 1.0, "x"
     for text, expected in (("yes", True), ("OFF", False), ("On", True), ("0", False),
@@ -222,6 +229,7 @@ def test_what_each_type_accepts(backend):
 
 @pytest.mark.parametrize("name", ["", "a..b", "x" * 129, "tab\there", "nl\nx", "a."])
 def test_illegal_names_refused(backend, name):
+    """Empty, dotted, overlong or control-character names: ConfigValueError, no row."""
     cfg = API.get_config()
     with pytest.raises(ConfigValueError) as e:
         cfg.add(name, 1)
@@ -230,19 +238,22 @@ def test_illegal_names_refused(backend, name):
 
 
 def test_longest_name_and_value_fit(backend):
+    """A 128-character name with a 256-character value (the column sizes) is stored."""
     cfg = API.get_config()
     cfg.add("n" * 128, "v" * 256)
     assert cfg["n" * 128] == "v" * 256
 
 
 def test_value_too_long_refused(backend):
+    """A value over 256 characters is refused, naming parameter and length."""
     cfg = API.get_config()
     cfg["s"] = "short"
     with pytest.raises(ConfigValueError) as e:
         cfg.set("s", "x" * 257)
-    assert "257" in str(e.value) and "s" in str(e.value)
-    with pytest.raises(ConfigValueError):
+    assert str(e.value).startswith("value for s is 257 characters long (the column holds 256)")
+    with pytest.raises(ConfigValueError) as e:
         cfg["t"] = "y" * 300
+    assert str(e.value).startswith("value for t is 300 characters long")
     assert cfg["s"] == "short" and cfg["t"] is None
     assert rows(backend, "SELECT value FROM config WHERE name='s'") == [("short",)]
 
@@ -266,6 +277,7 @@ def test_callbacks_same_process(backend):
 
 
 def test_callback_on_folder_and_list(backend):
+    """A folder's callback fires for parameters under it; a list watches each name."""
     cfg = API.get_config()
     got = []
     cfg.add_callback(["A", "B.x"], lambda p: got.append(p.get_full_path()))
@@ -276,6 +288,7 @@ def test_callback_on_folder_and_list(backend):
 
 
 def test_callback_errors_do_not_break_writes(backend, capsys):
+    """A callback that raises is reported on stderr; its write still happens."""
     cfg = API.get_config()
     cfg["x"] = 1
 
@@ -287,6 +300,7 @@ def test_callback_errors_do_not_break_writes(backend, capsys):
 
 
 def test_versions(backend):
+    """add_version, list_versions, set_version and unknown versions act as the original's."""
     cfg = API.get_config()
     cfg["a"] = 1
     cfg.add_version("v1", comment="first")
@@ -311,6 +325,7 @@ def test_versions(backend):
 
 
 def test_default_version_parameter(backend):
+    """default_version (in version default) decides which version "default" means."""
     root = API.get_config(None, "default")
     root["default_version"] = "field"
     API.reset()
@@ -322,6 +337,7 @@ def test_default_version_parameter(backend):
 
 
 def test_copy_configuration_is_deep(backend):
+    """copy_configuration copies the tree with new ids; the copy changes on its own."""
     cfg = API.get_config()
     cfg["A.B.c"] = 1
     cfg["A.d"] = "x"
@@ -345,6 +361,7 @@ def test_copy_configuration_is_deep(backend):
 
 
 def test_serialize_format_and_deserialize_like_seed(backend):
+    """serialize gives the seed's JSON nodes; deserialize adds the top node under root."""
     cfg = API.get_config()
     cfg["System.SystemControl.default_user"] = "alice"
     cfg["System.SystemControl.retries"] = 3
@@ -364,6 +381,7 @@ def test_serialize_format_and_deserialize_like_seed(backend):
 
 
 def test_deserialize_conflict_and_overwrite(backend):
+    """deserialize refuses a differing value, naming it, unless overwrite=True."""
     cfg = API.get_config()
     cfg["A.x"] = 1
     text = cfg.serialize("A")
@@ -377,6 +395,7 @@ def test_deserialize_conflict_and_overwrite(backend):
 
 
 def test_serialize_whole_version_round_trip(backend):
+    """A serialized version deserialized into another keeps values and types."""
     cfg = API.get_config()
     cfg["A.x"] = 1
     cfg["B"] = True
@@ -400,6 +419,7 @@ def test_serialize_whole_version_round_trip(backend):
     ('{"A": {"name": "A", "children": 5}}', "children"),
 ])
 def test_malformed_json_changes_nothing(backend, text, why):
+    """Malformed serialized JSON is refused (ConfigValueError); no row changes."""
     assert_refused_unchanged(backend, lambda cfg: cfg.deserialize(text), why)
 
 
@@ -415,6 +435,7 @@ def assert_refused_unchanged(backend, load, why):
 
 
 def test_xml_import(backend):
+    """XML import makes one parameter per leaf element, typed from its text."""
     cfg = API.get_config()
     n = cfg.import_xml("<configuration><Camera><fps>30</fps><name>cam 1</name>"
                        "<exposure>0.5</exposure><on>true</on></Camera><empty/></configuration>")
@@ -431,10 +452,12 @@ def test_xml_import(backend):
     ("<configuration><a>1</a><b>" + "x" * 300 + "</b></configuration>", "300"),
 ])
 def test_malformed_xml_changes_nothing(backend, xml, why):
+    """Malformed XML, DOCTYPE or entities are refused (ConfigValueError); no row changes."""
     assert_refused_unchanged(backend, lambda cfg: cfg.import_xml(xml), why)
 
 
 def test_threads_share_and_write(backend):
+    """Four threads writing through one view lose no write and raise nothing."""
     cfg = API.get_config("Thr")
     errors = []
 
@@ -455,6 +478,7 @@ def test_threads_share_and_write(backend):
 
 
 def test_shutdown_keeps_cache_readable(backend):
+    """After shutdown() a view still reads its cached values; shutdown twice is fine."""
     cfg = API.get_config()
     cfg["x"] = 1
     API.shutdown()
@@ -491,6 +515,7 @@ def test_db_cfg_wins(backend, tmp_path):
 
 
 def test_writes_to_a_deleted_version_fail(backend):
+    """A view of a deleted version reads None; its writes raise NoSuchVersionException."""
     view = API.get_config(None, "gone")
     view["x"] = 1
     API.get_config().delete_version("gone")
@@ -500,3 +525,32 @@ def test_writes_to_a_deleted_version_fail(backend):
     again = API.get_config(None, "gone")  # get_config creates it anew
     again["x"] = 3
     assert again["x"] == 3 and "gone" in [v[0] for v in again.list_versions()]
+
+
+def test_a_name_the_database_takes_for_another_is_refused(backend, capsys):
+    """On MariaDB 'Fps' next to 'fps' is refused ('clashes with existing'), API and tool alike."""
+    from CryoCore.Tools import ConfigTool, _common
+    cfg = API.get_config("Clash")
+    cfg["fps"] = 20
+    if backend.kind == "sqlite":  # SQLite tells them apart: both are kept
+        cfg["Fps"] = 30
+        assert sorted(rows(backend, "SELECT name, value FROM config WHERE name IN "
+                                    "('fps', 'Fps')")) == [("Fps", "30"), ("fps", "20")]
+        return
+    for name in ("Fps", "fps ", "FPS.sub"):
+        with pytest.raises(ConfigValueError) as e:
+            cfg[name] = 30
+        assert "clashes with existing 'fps'" in str(e.value), str(e.value)
+    assert _common.run(ConfigTool.main, ["add", "Clash.Fps", "30"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: parameter name 'Fps' clashes with existing 'fps'") and \
+        err.count("\n") == 1, err
+    from conftest import mysql_connect  # the rows as a plain driver sees them: the first only
+    conn = mysql_connect(backend.settings["db_name"])
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT c.name, c.value FROM config c JOIN config p ON c.parent = p.id "
+                    "WHERE p.name = 'Clash'")
+        assert cur.fetchall() == [("fps", "20")]
+    finally:
+        conn.close()

@@ -75,6 +75,7 @@ def test_sqlite_unopenable_starts_from_copy_and_returns(tmp_path, capsys):
 
 
 def test_no_copy_is_a_clear_error(tmp_path):
+    """Without a copy, an unreachable config database is a one-line "cannot reach" error."""
     settings = _sqlite_settings(tmp_path)
     os.makedirs(settings["db_path"])
     with pytest.raises(DatabaseError) as e:
@@ -84,6 +85,7 @@ def test_no_copy_is_a_clear_error(tmp_path):
 
 
 def test_copy_is_atomic_private_and_holds_no_password(tmp_path):
+    """The copy is written whole (no temp file left), without password, keyed by database."""
     settings = dict(_sqlite_settings(tmp_path), db_password="s3cret-pw")
     cfg = API.get_config(None, db_cfg=settings)
     cfg["a.b"] = 1
@@ -102,6 +104,7 @@ def test_copy_is_atomic_private_and_holds_no_password(tmp_path):
 
 
 def test_copy_follows_changes_and_can_be_turned_off(tmp_path):
+    """The copy follows later changes; config_lkg_dir false writes none."""
     settings = _sqlite_settings(tmp_path)
     cfg = API.get_config(None, db_cfg=settings)
     cfg["x"] = 1
@@ -123,6 +126,7 @@ def test_copy_follows_changes_and_can_be_turned_off(tmp_path):
 @pytest.mark.parametrize("name", [u"../../etc/passwd", u"a/b", u"..", u"%2F", u"x" * 128,
                                   u"\u00e6\u00f8\u00e5 '; DROP TABLE config; --"])
 def test_hostile_version_names_stay_in_the_copy_directory(tmp_path, name):
+    """A hostile version name makes a short file name inside the copy directory."""
     settings = _sqlite_settings(tmp_path)
     cfg = API.get_config(None, version=name, db_cfg=settings)
     cfg["v"] = name
@@ -147,6 +151,7 @@ def test_default_version_resolution_works_from_copies(tmp_path):
 
 
 def test_configtool_never_serves_a_copy(tmp_path, monkeypatch, capsys):
+    """ConfigTool never writes or serves a copy: an unreachable database is one Error: line."""
     settings = _sqlite_settings(tmp_path)
     monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))
     assert _common.run(ConfigTool.main, ["add", "Cam.fps", "30"]) == 0  # as a process does
@@ -169,6 +174,7 @@ def test_configtool_never_serves_a_copy(tmp_path, monkeypatch, capsys):
 
 
 def test_set_default_offline_is_kept_and_stored_when_live(tmp_path):
+    """Offline, set_default of a new name is kept in memory and stored once live."""
     settings = _sqlite_settings(tmp_path)
     API.get_config("Cam", db_cfg=settings)["fps"] = 30
     API.reset()
@@ -187,6 +193,7 @@ def test_set_default_offline_is_kept_and_stored_when_live(tmp_path):
 
 
 def test_start_from_copy_is_logged_through_the_log_service(tmp_path, monkeypatch):
+    """Starting from the copy is a WARNING of CryoCore.Config in the log database."""
     settings = _sqlite_settings(tmp_path)
     log_db = str(tmp_path / "log.db")
     monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(
@@ -203,6 +210,7 @@ def test_start_from_copy_is_logged_through_the_log_service(tmp_path, monkeypatch
 
 
 def test_configui_never_serves_a_copy(tmp_path, monkeypatch, capsys):
+    """ConfigUI never serves a copy: an unreachable database is one Error: line."""
     from CryoCore.Tools import ConfigUI
     settings = _sqlite_settings(tmp_path)
     monkeypatch.setenv("CRYOCORE_CONFIG", write_settings(tmp_path / "s.json", settings))

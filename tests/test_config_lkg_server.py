@@ -68,6 +68,7 @@ def server(private_mariadb):
 
 
 def test_program_starts_from_copy_and_goes_live(server, tmp_path):
+    """A program starts from its 0600 copy while MariaDB is down and goes live after."""
     settings = dict(server.settings("lkgprog"), db_timeout=2)
     home = tmp_path / "home"
     home.mkdir()

@@ -60,6 +60,7 @@ def test_demo_add_set_list(backend, capsys):
 
 
 def test_get_prints_fields(backend, capsys):
+    """get prints value, datatype, version, last_modified, comment; a missing one is an Error."""
     cfg = API.get_config()
     cfg["A.speed"] = 1.5
     cfg.get("A.speed").set_comment("m/s")
@@ -73,6 +74,7 @@ def test_get_prints_fields(backend, capsys):
 
 
 def test_set_changes_type_and_needs_existing(backend, capsys):
+    """set may change the type but needs the parameter; add refuses existing; remove."""
     API.get_config()["p"] = 1
     assert run(capsys, "set", "p", "hello")[0] == 0
     assert API.get_config().get("p").datatype == "string"
@@ -88,6 +90,7 @@ def test_set_changes_type_and_needs_existing(backend, capsys):
 
 
 def test_quick_hand_checks_type(backend, capsys):
+    """P=V type-checks (nothing stored on a mismatch); V may hold "="; P must exist."""
     cfg = API.get_config()
     cfg["n"] = 1
     cfg["s"] = "x"
@@ -105,6 +108,7 @@ def test_quick_hand_checks_type(backend, capsys):
 
 
 def test_neg_flag(backend, capsys):
+    """--neg makes set, add and quick-hand values negative; a non-number is an Error."""
     cfg = API.get_config()
     cfg["n"] = 1
     cfg["d"] = 1.0
@@ -116,6 +120,7 @@ def test_neg_flag(backend, capsys):
 
 
 def test_bare_word_lookup_and_search(backend, capsys):
+    """A bare word lists that parameter's subtree, else every name containing it."""
     cfg = API.get_config()
     cfg["Cam.fps"] = 30
     cfg["Cam.Lens.zoom"] = 2
@@ -131,6 +136,7 @@ def test_bare_word_lookup_and_search(backend, capsys):
 
 
 def test_versions_and_unknown_version(backend, capsys):
+    """Unknown -v fails without --create; versions lists them; delete version removes one."""
     API.get_config()["p"] = 1
     code, _, err = run(capsys, "-v", "test", "list")
     assert code == 1 and err == "Error: no such version 'test' (use --create to create it)\n"
@@ -148,6 +154,7 @@ def test_versions_and_unknown_version(backend, capsys):
 
 
 def test_unknown_version_asks_on_a_terminal(backend, capsys, monkeypatch):
+    """On a terminal an unknown version is created only if the user answers yes."""
     monkeypatch.setattr(ConfigTool, "_is_terminal", lambda: True)
     answers = []
     monkeypatch.setattr(ConfigTool, "_ask", lambda q: answers.append(q) or False)
@@ -179,6 +186,7 @@ def test_seed_serialize_deserialize_example(backend, tmp_path):
 
 
 def test_deserialize_stdin_overwrite_and_malformed(backend, capsys, monkeypatch, tmp_path):
+    """deserialize from a file or stdin: refuses conflicts without --overwrite and bad JSON."""
     cfg = API.get_config()
     cfg["A.x"] = 1
     code, text, _ = run(capsys, "serialize", "A")
@@ -198,6 +206,7 @@ def test_deserialize_stdin_overwrite_and_malformed(backend, capsys, monkeypatch,
 
 
 def test_import_xml(backend, capsys, tmp_path):
+    """import FILE.xml adds typed parameters; malformed XML is one Error and stores nothing."""
     path = tmp_path / "c.xml"
     path.write_text(u"<configuration><Camera><fps>30</fps><mode>auto</mode></Camera>"
                     u"</configuration>")
@@ -212,12 +221,16 @@ def test_import_xml(backend, capsys, tmp_path):
 
 
 def test_usage_errors(backend, capsys):
-    assert run(capsys, "get")[2] == "Error: usage: ConfigTool.py get PATH...\n"
-    assert run(capsys, "delete", "version")[0] == 1
-    assert run(capsys, "delete", "stuff")[0] == 1
+    """Incomplete or unknown commands exit 1 with one Error: line that says what is needed."""
+    assert run(capsys, "get") == (1, "", "Error: usage: ConfigTool.py get PATH...\n")
+    assert run(capsys, "delete", "version") == (
+        1, "", "Error: delete version needs the version: -v NAME\n")
+    assert run(capsys, "delete", "stuff") == (
+        1, "", "Error: usage: ConfigTool.py delete version -v NAME\n")
 
 
 def test_completion_one_level_at_a_time(backend):
+    """Path completion offers one dotted level at a time, folders ending in "."."""
     cfg = API.get_config()
     cfg["Instruments.Camera.fps"] = 1
     cfg["Instruments.Camera.Lens.zoom"] = 1
@@ -244,6 +257,7 @@ def test_completion_one_level_at_a_time(backend):
 
 
 def test_help_and_subprocess(backend):
+    """As a process: -h lists commands and flags; add, look-up and an unknown version work."""
     code, out, _ = tool(backend, "-h")
     assert code == 0 and "serialize" in out and "--db_name" in out and "--overwrite" in out
     code, out, err = tool(backend, "--bw", "add", "X.y", "3")
@@ -255,6 +269,7 @@ def test_help_and_subprocess(backend):
 
 
 def test_subprocess_change_fires_callback_within_1s(backend):
+    """A quick-hand write by ConfigTool fires a running program's callback within 1 s."""
     cfg = API.get_config("Cam")
     cfg["fps"] = 1
     fired = []
@@ -273,8 +288,10 @@ def test_closed_pipe_is_quiet(backend):
     cfg.import_xml("<configuration>" + "".join("<p%d>%s</p%d>" % (i, "v" * 250, i) for i in range(400))
                    + "</configuration>")
     env = backend.env()
-    p = subprocess.Popen("%s %s list | head -1" % (sys.executable, TOOL), shell=True, cwd=ROOT,
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the status is the tool's own (PIPESTATUS), not head's
+    p = subprocess.Popen(["bash", "-c", '"$0" "$1" list | head -1; exit "${PIPESTATUS[0]}"',
+                          sys.executable, TOOL], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate()
     assert p.returncode == 0 and len(out.splitlines()) == 1 and err == b""
 

@@ -13,7 +13,9 @@ from CryoCore import API
 
 from _pty_term import Term
 
-pytest.importorskip("pyte")
+from conftest import importorskip  # noqa: E402
+
+importorskip("pyte")
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")
@@ -78,6 +80,7 @@ def test_navigate_edit_save_and_see_it_in_the_database(backend, ui):
 
 
 def test_change_elsewhere_appears_within_a_second_cursor_stays(backend, ui):
+    """A change made elsewhere shows within ~1 s; the cursor stays on its parameter."""
     term = ui()
     assert term.wait_for(u"version default"), term.text()
     term.send("ALT_RIGHT", "DOWN", "DOWN", "DOWN")
@@ -99,6 +102,7 @@ def test_change_elsewhere_appears_within_a_second_cursor_stays(backend, ui):
 
 @SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_small_terminal_says_so_and_resizing_recovers(backend, ui):
+    """Under 80x24 it says so; resizing to 100x30 draws the tree full width."""
     term = ui(cols=60, rows=20)
     assert term.wait_for(u"Terminal too small: 60x20"), term.text()
     assert u"at least 80x24" in term.text()
@@ -112,6 +116,7 @@ def test_small_terminal_says_so_and_resizing_recovers(backend, ui):
 
 @SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_ctrl_c_ends_quietly_and_restores_the_terminal(backend, ui):
+    """Ctrl-C exits 130 quietly and leaves the alternate screen."""
     term = ui("--bw")
     assert term.wait_for(u"version default"), term.text()
     term.send("CTRL_C")
@@ -121,8 +126,7 @@ def test_ctrl_c_ends_quietly_and_restores_the_terminal(backend, ui):
 
 
 def test_database_stops_while_open_message_not_crash(tmp_path):
-    """The server goes away: the tree stays, the poller's report and a failed save show on
-    the message line, the UI recovers when it is back; the reports are repeated on exit."""
+    """A lost database keeps the tree, shows the problem, and the UI recovers when it is back."""
     from conftest import require_mysql, write_settings
     from _mariadb import PrivateMariaDB
     require_mysql()
@@ -165,6 +169,7 @@ def test_database_stops_while_open_message_not_crash(tmp_path):
 
 @SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_sigterm_restores_the_terminal(backend, ui):
+    """SIGTERM exits 128+15 and leaves the alternate screen, no traceback."""
     import signal
     term = ui()
     assert term.wait_for(u"version default"), term.text()

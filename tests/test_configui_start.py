@@ -20,6 +20,7 @@ TOOL = os.path.join(ROOT, "CryoCore", "Tools", "ConfigUI.py")
 
 @pytest.mark.smoke
 def test_starts_in_a_terminal_and_q_quits(backend):
+    """In a pty it shows database and tree, saves a UTF-8 edit, and q quits with 0."""
     cfg = API.get_config()
     cfg[u"Instruments.Camera.fps"] = 30
     cfg[u"Instruments.Camera.navn"] = u"kamera \u00e6\u00f8\u00e5"
@@ -58,6 +59,7 @@ def test_starts_in_a_terminal_and_q_quits(backend):
 
 @pytest.mark.smoke
 def test_without_a_terminal_one_error_line(backend):
+    """Without a terminal: exit 1 and one Error: line pointing to ConfigTool."""
     p = subprocess.Popen([sys.executable, TOOL], cwd=ROOT, env=backend.env(),
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate(b"")
@@ -72,6 +74,7 @@ def test_without_a_terminal_one_error_line(backend):
 ])
 @SQLITE_ONLY  # (what it checks does not depend on the backend)
 def test_terminals_without_colour_or_unknown(backend, term, status, shows):
+    """Colourless terminals work; an unknown TERM is one clear error, no traceback."""
     t = Term([sys.executable, TOOL], backend.env(), cwd=ROOT, term=term)
     try:
         assert t.wait_raw(shows), t.raw
@@ -87,6 +90,7 @@ def test_terminals_without_colour_or_unknown(backend, term, status, shows):
 @SQLITE_ONLY  # (what it checks does not depend on the backend)
 @pytest.mark.smoke
 def test_ctrl_c_quits_quietly_terminal_restored(backend):
+    """Ctrl-C exits 130 quietly and restores the terminal."""
     term = Term([sys.executable, TOOL], backend.env(), cwd=ROOT)
     try:
         assert term.wait_raw(b"q quit"), term.raw

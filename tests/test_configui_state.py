@@ -84,6 +84,7 @@ def test_tree_starts_closed_and_arrows_navigate(backend):
 
 
 def test_pages_home_end_and_scrolling(backend):
+    """PgUp/PgDn, Home and End move by a page or to the ends and scroll with it."""
     cfg = API.get_config()
     for i in range(50):
         cfg["Big.p%02d" % i] = i
@@ -102,6 +103,7 @@ def test_pages_home_end_and_scrolling(backend):
 
 
 def test_alt_arrows_open_and_close_whole_subtrees(backend):
+    """Alt-Right/Left (and * / -) open and close a whole subtree."""
     state = S.UIState(seed())
     press(state, ALT_RIGHT)
     assert len(state.rows) == 1 + 2 + 5 + 1  # Instruments, its 2 folders, their 5 leaves, System
@@ -142,6 +144,7 @@ def test_filter_on_name_or_value_as_you_type(backend):
 
 
 def test_filter_follows_values_changed_elsewhere(backend):
+    """A kept filter re-applies to values changed elsewhere; the cursor follows."""
     cfg = seed()
     state = S.UIState(cfg)
     press(state, u"/", u"cryo", ENTER)
@@ -172,6 +175,7 @@ def test_filter_typed_or_set_at_once_matches_the_same(backend):
 
 
 def test_filter_on_a_folder_shows_its_content_and_folds(backend):
+    """Filtering on a folder name shows its content, which still folds."""
     state = S.UIState(seed())
     press(state, u"/", u"camera")
     assert u"Instruments.Camera.fps" in state.rows and u"Instruments.Gps" not in state.rows
@@ -201,6 +205,7 @@ def test_edit_saves_with_type_check_and_fires_callbacks(backend):
 
 
 def test_edit_cursor_keys_and_escape_cancels(backend):
+    """Editing keys move in the buffer; Esc cancels and stores nothing."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.name")
     press(state, ENTER, HOME, u"x", END, u"y", LEFT, LEFT, S.DELETE)
@@ -234,6 +239,7 @@ def test_type_mismatch_offers_to_change_the_type(backend):
     (u"Instruments.Camera.exposure", u"true", u"boolean"),
 ])
 def test_mismatch_offers_the_guessed_type(backend, path, text, offer):
+    """A value that does not fit the type asks to save it as the guessed type."""
     state = S.UIState(seed())
     goto(state, path)
     press(state, ENTER, CTRL_U, text, ENTER)
@@ -241,6 +247,7 @@ def test_mismatch_offers_the_guessed_type(backend, path, text, offer):
 
 
 def test_values_each_type_accepts_and_refusals_without_offer(backend):
+    """Each type takes its text forms; a too-long value is refused, no offer."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.enabled")
     press(state, ENTER, CTRL_U, u"off", ENTER)  # a boolean takes off/on/yes/no/0/1
@@ -257,6 +264,7 @@ def test_values_each_type_accepts_and_refusals_without_offer(backend):
 
 @pytest.mark.smoke
 def test_t_toggles_booleans_only(backend):
+    """t toggles and stores a boolean; on another type it says booleans only."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.enabled")
     press(state, u"t")
@@ -293,6 +301,7 @@ def test_changes_elsewhere_keep_the_cursor_on_its_parameter(backend):
 
 
 def test_changed_elsewhere_while_editing_says_so(backend):
+    """A change elsewhere during an edit is announced; Enter saves the user's value."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.fps")
     press(state, ENTER, CTRL_U, u"7")
@@ -306,6 +315,7 @@ def test_changed_elsewhere_while_editing_says_so(backend):
 
 
 def test_removed_while_editing_saves_nothing(backend):
+    """A parameter removed during its edit: Enter saves nothing and says so."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.fps")
     press(state, ENTER, CTRL_U, u"7")
@@ -321,6 +331,7 @@ def test_removed_while_editing_saves_nothing(backend):
 
 @pytest.mark.smoke
 def test_empty_database_every_key_is_harmless(backend):
+    """On an empty configuration every key is harmless; q quits."""
     state = S.UIState(API.get_config())
     for key in (UP, DOWN, LEFT, RIGHT, ALT_LEFT, ALT_RIGHT, PGUP, PGDN, HOME, END, ENTER,
                 u"t", u"*", u"-", ESC, u"?", u"x", u"/", u"a", BACKSPACE, ESC):
@@ -333,6 +344,7 @@ def test_empty_database_every_key_is_harmless(backend):
 
 
 def test_help_and_quit(backend):
+    """? shows the whole help; any key closes it; q then quits."""
     state = S.UIState(seed())
     press(state, u"?")
     assert state.mode == S.HELP
@@ -370,6 +382,7 @@ def test_render_80x24(backend):
 
 @pytest.mark.parametrize("size", [(79, 24), (80, 23), (40, 10), (12, 3), (1, 1)])
 def test_render_smaller_than_80x24_says_so(backend, size):
+    """Sizes under 80x24 render a "too small" message that fits."""
     state = S.UIState(seed())
     lines = R.render(state, size[0], size[1]).text()
     assert 1 <= len(lines) <= max(size[1] - 1, 1)
@@ -380,6 +393,7 @@ def test_render_smaller_than_80x24_says_so(backend, size):
 
 
 def test_render_wide_characters_and_control_characters(backend):
+    """Wide characters fit 80 cells with "..."; a newline shows as the escape \\n."""
     cfg = API.get_config()
     cfg[u"Stasjon.\u540d\u524d"] = u"\u6771\u4eac" * 40
     cfg[u"Stasjon.note"] = u"line one\nline two"
@@ -394,6 +408,7 @@ def test_render_wide_characters_and_control_characters(backend):
 
 @pytest.mark.smoke
 def test_edit_line_shows_the_buffer_and_text_cursor(backend):
+    """The edit line shows path, type, buffer, and the cursor at its place."""
     state = S.UIState(seed())
     goto(state, u"Instruments.Camera.fps")
     press(state, ENTER, LEFT)
@@ -403,6 +418,7 @@ def test_edit_line_shows_the_buffer_and_text_cursor(backend):
 
 
 def test_version_flag_and_errors_in_process(backend, capsys):
+    """-v opens a version; versions complete; an unknown one is a single Error line."""
     seed()
     API.get_config(None, "test")["only.in_test"] = 1
     state = S.UIState(ConfigUI.open_config(ConfigUI.build_parser().parse_args(["-v", "test"])))

@@ -36,6 +36,7 @@ def _warnings(capsys):
     {"db_type": "sqlite", "override_log": {"db_host": "h", "db_password": "pw"}},
 ])
 def test_group_or_world_readable_password_file_warns_once(settings_file, capsys, data):
+    """A readable settings file with a password warns once: chmod 600, no password."""
     path = settings_file(data, 0o644)
     API.get_config_db()
     API.get_config_db("status")
@@ -46,6 +47,7 @@ def test_group_or_world_readable_password_file_warns_once(settings_file, capsys,
 
 @pytest.mark.parametrize("mode", [0o640, 0o604])
 def test_group_or_other_alone_is_enough_to_warn(settings_file, capsys, mode):
+    """Group-readable or other-readable alone is enough to warn."""
     settings_file({"db_type": "sqlite", "db_password": "pw"}, mode)
     API.get_config_db()
     assert len(_warnings(capsys)) == 1
@@ -58,6 +60,7 @@ def test_group_or_other_alone_is_enough_to_warn(settings_file, capsys, mode):
     ({"db_type": "sqlite", "ssl": {"enabled": True, "key": "/k.pem"}}, 0o644),
 ])
 def test_private_or_passwordless_files_do_not_warn(settings_file, capsys, data, mode):
+    """A 0600/0400 file, or one without a password, does not warn."""
     settings_file(data, mode)
     API.get_config_db()
     assert _warnings(capsys) == []
@@ -69,6 +72,7 @@ def _args(settings):
 
 @pytest.mark.smoke
 def test_ssl_settings_map_to_connector_arguments():
+    """The ssl dict maps to the driver's ssl_* arguments; without enabled TLS is off."""
     args = _args({"ssl": {"enabled": True, "ca": "/ca.pem", "cert": "/c.pem", "key": "/k.pem"}})
     assert (args["ssl_ca"], args["ssl_cert"], args["ssl_key"]) == ("/ca.pem", "/c.pem", "/k.pem")
     assert args["ssl_verify_cert"] is True and "ssl_disabled" not in args
@@ -83,6 +87,7 @@ def test_ssl_settings_map_to_connector_arguments():
 
 
 def test_ssl_override_applies_to_its_service(settings_file):
+    """ssl inside override_status applies to status only."""
     settings_file({"db_type": "mysql", "override_status": {"ssl": {"enabled": True,
                                                                    "ca": "/ca.pem"}}}, 0o600)
     status = InternalDB.mysql("s", service="status")._mysql_args()
@@ -91,11 +96,13 @@ def test_ssl_override_applies_to_its_service(settings_file):
 
 
 def test_describe_never_shows_the_password():
+    """describe() names the database without the password."""
     db = InternalDB.mysql("t", config={"db_type": "mysql", "db_password": "s3cret"})
     assert "s3cret" not in db.describe()
 
 
 def test_password_flag_warns_once_without_the_password(capsys, monkeypatch, tmp_path):
+    """--db_password warns once that others can see it, without echoing it."""
     from CryoCore.Tools import ConfigTool, _common
     monkeypatch.setattr(_common, "_warned_password_flag", [])
     db = str(tmp_path / "cc.db")

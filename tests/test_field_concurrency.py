@@ -103,8 +103,7 @@ API.shutdown()
 @pytest.mark.smoke
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_forked_child_exit_leaves_parent_connections_working(backend):
-    """A forked child that exits (with or without API.reset) never breaks or reuses the
-    parent's connections; rows are stored once, the child's own on its own connections."""
+    """A forked child that exits never breaks or reuses the parent's connections."""
     proc = subprocess.Popen([sys.executable, "-c", FORKER], env=backend.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate()

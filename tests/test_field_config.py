@@ -46,8 +46,7 @@ def configtool(backend, *argv, **kwargs):
 
 @pytest.mark.smoke
 def test_change_detection_independent_of_writers_time_zone(backend):
-    """Writes by tools in two time zones (UTC, then New York) both reach a New York
-    program's callback within 1 s."""
+    """Tools writing in UTC and New York both reach a New York program's callback in 1 s."""
     watcher = subprocess.Popen([sys.executable, "-c", WATCHER],
                                env=_env(backend, "America/New_York"), stdout=subprocess.PIPE)
     lines = Lines(watcher)
@@ -84,8 +83,7 @@ _OLD_SQLITE_CONFIG = [
 
 
 def test_sqlite_config_table_of_an_earlier_version_gets_epoch_times(tmp_path, monkeypatch):
-    """A SQLite config table made before cc_modified gains it: new and updated rows carry
-    their epoch time, raw SQL updates included."""
+    """An older SQLite config table gains cc_modified; new and updated rows carry it."""
     import sqlite3
     from conftest import write_settings
     from CryoCore import API
@@ -110,8 +108,7 @@ def test_sqlite_config_table_of_an_earlier_version_gets_epoch_times(tmp_path, mo
 
 @pytest.mark.smoke
 def test_configtool_word_matching_a_folder_lists_what_is_under_it(backend):
-    """`ConfigTool.py camera` lists the parameters under Instruments.Camera (the README's
-    example), besides parameters whose own name matches."""
+    """`ConfigTool.py camera` lists what is under Instruments.Camera and matching names."""
     from CryoCore import API
     cfg = API.get_config(None)
     cfg["Instruments.Camera.fps"] = 30
@@ -128,8 +125,7 @@ def test_configtool_word_matching_a_folder_lists_what_is_under_it(backend):
 
 @pytest.mark.smoke
 def test_tools_explicit_v_default_is_the_version_default_itself(backend):
-    """After default_version = flight: without -v the tools use flight; -v default names
-    the literal version default, so default_version can be changed back."""
+    """Tools without -v use default_version; -v default names the literal version."""
     assert configtool(backend, "add", "default_version", "flight")[0] == 0
     assert configtool(backend, "add", "Cam.fps", "30")[0] == 0   # goes to flight
     status, out, err = configtool(backend, "get", "default_version", "-v", "default")
@@ -144,8 +140,7 @@ def test_tools_explicit_v_default_is_the_version_default_itself(backend):
 
 
 def test_configui_explicit_v_default_is_the_version_default_itself(backend):
-    """ConfigUI -v default opens the version default; without -v the one default_version
-    names."""
+    """ConfigUI -v default opens version default; without -v the one default_version names."""
     import argparse
     from CryoCore import API
     from CryoCore.Tools import ConfigUI
@@ -160,8 +155,7 @@ def test_configui_explicit_v_default_is_the_version_default_itself(backend):
 
 @pytest.mark.smoke
 def test_folders_and_values_never_mix(backend):
-    """`set Folder 5` and `add Param.sub 1` are refused with one Error: line and change
-    nothing; the API refuses the same."""
+    """A value on a folder or a child of a parameter is refused (one Error line), no change."""
     from CryoCore import API
     from CryoCore.Core.Config import ConfigException
     cfg = API.get_config(None)
@@ -193,8 +187,7 @@ XML7 = (b"<configuration><Cam><fps>30</fps><mode>auto</mode><empty></empty><shor
 
 @pytest.mark.smoke
 def test_xml_import_keeps_empty_elements_and_counts_what_changed(backend, tmp_path):
-    """Empty XML elements become empty-text parameters; import and deserialize report the
-    parameters they created or changed (0 when nothing changed), never folders."""
+    """Empty XML elements become empty parameters; imports count what they changed."""
     path = tmp_path / "c.xml"
     path.write_bytes(XML7)
     status, _, err = configtool(backend, "import", str(path))
@@ -214,8 +207,7 @@ def test_xml_import_keeps_empty_elements_and_counts_what_changed(backend, tmp_pa
 
 
 def test_idle_poller_reads_no_rows_after_a_bulk_write(backend):
-    """After importing 2,000 parameters, once the look-back has passed, the poller of an
-    idle process re-reads no rows (it used to re-read all 2,000 five times a second)."""
+    """After a 2,000-parameter import and the look-back, an idle poller re-reads no rows."""
     import threading
     from CryoCore import API
     from CryoCore.Core import _config_store
@@ -246,8 +238,7 @@ def test_idle_poller_reads_no_rows_after_a_bulk_write(backend):
 
 
 def test_import_of_2000_parameters_is_a_few_statements(backend, monkeypatch):
-    """A 2,000-parameter import runs in a few batched statements (it used to take about
-    four round trips per parameter: 5.9 s on MariaDB); the rows are all there."""
+    """A 2,000-parameter import runs in a few batched statements; every row is there."""
     from CryoCore import API
     from CryoCore.Core import InternalDB
     cfg = API.get_config(None)
@@ -267,8 +258,7 @@ def test_import_of_2000_parameters_is_a_few_statements(backend, monkeypatch):
 
 
 def test_batched_import_keeps_the_one_by_one_checks(backend):
-    """Batched deserialize still refuses a name the database takes for another (MySQL),
-    a value over a folder and a changed value without overwrite, changing nothing."""
+    """Batched deserialize keeps the clash, folder and overwrite checks; nothing changes."""
     from CryoCore import API
     from CryoCore.Core.Config import ConfigException
     cfg = API.get_config(None)

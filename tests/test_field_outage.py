@@ -39,8 +39,7 @@ def _spools(tmp_path):
 @pytest.mark.smoke
 @pytest.mark.parametrize("server", ["refusing", "silent"])
 def test_shutdown_with_server_away_says_where_the_rows_were_left(tmp_path, server):
-    """With connections refused, or taken but never answered (the store thread still
-    waiting when the grace period ends), shutdown() says which spool files hold the rows."""
+    """With the server refusing or hanging, shutdown() names the spool files with rows."""
     listener = None
     if server == "refusing":
         port = free_port()  # nothing listens there: connections are refused
@@ -64,8 +63,7 @@ def test_shutdown_with_server_away_says_where_the_rows_were_left(tmp_path, serve
 
 
 def test_wrong_password_is_access_denied_once_and_rows_are_spooled(tmp_path):
-    """A wrong password is reported once as access denied (not as an outage), and the
-    rows wait in the spool."""
+    """A wrong password is reported once as access denied; the rows wait in the spool."""
     require_mysql()
     settings = dict(MYSQL_SERVER, db_type="mysql", db_name="cc_denied", db_password="wrong!",
                     db_timeout=2)
@@ -78,8 +76,7 @@ def test_wrong_password_is_access_denied_once_and_rows_are_spooled(tmp_path):
 
 
 def test_tool_replays_a_spool_for_the_port_of_its_db_port_flag(tmp_path, private_mariadb):
-    """Rows spooled for a server on another port are stored by a tool whose --db_port
-    names that port (the settings file names the rest)."""
+    """A tool stores rows spooled for the server its --db_port names."""
     server = private_mariadb
     conn = mysql_connect(server=server.server)
     conn.cursor().execute("CREATE DATABASE cc_port")

@@ -31,8 +31,7 @@ def _run(backend, code):
 
 @pytest.mark.smoke
 def test_nutshell_example_needs_its_missing_import_as_on_the_original(backend):
-    """As written, `import CryoCore` leaves `API` unbound (as on the original: a NameError);
-    with the typo fixed (`from CryoCore import API`) it runs and stores its rows."""
+    """The nutshell example fails without its import, as the original; fixed, it runs."""
     status, err = _run(backend, NUTSHELL)
     assert status == 1 and "NameError" in err and "'API'" in err
     status, err = _run(backend, NUTSHELL.replace("import CryoCore\n",

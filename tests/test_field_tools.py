@@ -64,8 +64,7 @@ def test_viewer_never_creates_a_mysql_database_from_a_typo(name, tmp_path):
 @pytest.mark.smoke
 @pytest.mark.parametrize("name", VIEWERS)
 def test_viewer_never_creates_a_sqlite_file_or_directory(name, tmp_path):
-    """`--db_path /nonexistent/dir/x.db` is an error and creates neither the directory
-    nor the file."""
+    """A viewer given a missing --db_path errors and creates neither directory nor file."""
     missing = tmp_path / "nonexistent" / "dir" / "x.db"
     env = _env(tmp_path, {"db_type": "sqlite", "db_path": str(tmp_path / "other.db")})
     status, out, err = tool(name, ["--db_path", str(missing)], env=env)
@@ -128,8 +127,7 @@ def test_unknown_flag_is_one_error_line(backend, name):
 
 
 def test_tailstatus_all_rows_and_n_wording(backend):
-    """TailStatus -a shows every row (more than the default 200); -n -5 is refused with
-    the same words by both viewers."""
+    """TailStatus -a shows every row; -n -5 is refused with the same words by both viewers."""
     _status_rows(backend, 250)
     status, out, err = tool("TailStatus", ["-a", "--bw"], env=backend.env())
     assert (status, err) == (0, "")

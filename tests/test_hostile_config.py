@@ -5,12 +5,15 @@ from __future__ import absolute_import, division, print_function
 import itertools
 import json
 import math
+import re
 
 import pytest
 
-pytest.importorskip("hypothesis")
+from conftest import importorskip  # noqa: E402
 
-from hypothesis import assume, given  # noqa: E402
+importorskip("hypothesis")
+
+from hypothesis import assume, example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from CryoCore import API  # noqa: E402
@@ -50,9 +53,68 @@ def _expected(value):
     return value
 
 
+# -- the README's rules in plain Python (the oracle: nothing from CryoCore) ---------------
+def _control(c):
+    return ord(c) < 32 or 127 <= ord(c) < 160
+
+
+def _name_ok(part):
+    """README: names of 1-128 characters without dots or control characters, UTF-8."""
+    return 1 <= len(part) <= 128 and "." not in part and utf8_ok(part) and \
+        not any(_control(c) for c in part)
+
+
+def _path_ok(top, name):
+    """Whether `name` seen from the view `top` is a valid path of at most 100 levels."""
+    if name == "root" or name.startswith("root."):
+        path = name[5:]
+    else:
+        path = top + "." + name if top else name
+    parts = path.split(".")
+    return len(parts) <= 100 and all(_name_ok(p) for p in parts)
+
+
+def _text_form(value):
+    """The text the original stores for a Python value (booleans True/False, numbers repr)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return repr(value) if isinstance(value, float) else u"%s" % (value,)
+
+
+def _value_ok(value):
+    """README: values up to 256 characters of UTF-8 text (None is no value)."""
+    if value is None:
+        return True
+    if isinstance(value, bytes):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    text = _text_form(value)
+    return utf8_ok(text) and len(text) <= 256
+
+
+def _typed(text):
+    """Spec section 3: true/false -> boolean, integer literal -> integer, decimal or
+    exponent literal -> double, else string."""
+    if text.lower() in (u"true", u"false"):
+        return text.lower() == u"true", "boolean"
+    if re.match(u"[+-]?[0-9]+\\Z", text):
+        return int(text), "integer"
+    if re.match(u"[+-]?([0-9]+\\.[0-9]*|\\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?\\Z", text):
+        return float(text), "double"
+    return text, "string"
+
+
+def _clash_refusal(backend, error):
+    """MariaDB compares names without case/accents/trailing spaces: such refusals are right."""
+    return backend.kind == "mysql" and "clashes with existing" in str(error)
+
+
 @PROPERTY
 @given(name=hostile_text, value=values, comment=st.one_of(st.none(), hostile_text))
 def test_set_get_round_trip_or_refused(backend, name, value, comment):
+    """A hostile name, value and comment are stored exactly, or refused as the README says."""
     top = "P%d" % next(_counter)
     cfg = API.get_config(top)
     try:
@@ -60,8 +122,11 @@ def test_set_get_round_trip_or_refused(backend, name, value, comment):
     except ConfigValueError as e:
         assert str(e)  # the documented error, with a message
         assert top not in API.get_config(None)  # nothing stored, not even a folder
+        valid = _path_ok(top, name) and _value_ok(value) and utf8_ok(comment or u"")
+        assert not valid or _clash_refusal(backend, e), ("valid input refused", name, value, e)
         return
     # accepted: the name was a valid dotted path and everything is valid UTF-8
+    assert _path_ok(top, name) and _value_ok(value), ("invalid input accepted", name, value)
     assert all(utf8_ok(x) for x in (name, comment or u"") if x is not None)
     expected = _expected(value)
     assert _same(cfg[name], expected), (cfg[name], expected)
@@ -74,6 +139,7 @@ def test_set_get_round_trip_or_refused(backend, name, value, comment):
 @given(names=st.lists(hostile_text, min_size=1, max_size=4),
        value=st.one_of(hostile_text, st.integers(), st.floats(), st.booleans()))
 def test_set_default_and_item_assignment_never_raise_anything_else(backend, names, value):
+    """set_default and cfg[x] = v store hostile text exactly or raise ConfigValueError."""
     cfg = API.get_config("Q%d" % next(_counter))
     for name in names:
         try:
@@ -89,6 +155,7 @@ def test_set_default_and_item_assignment_never_raise_anything_else(backend, name
                                                     st.floats(), st.booleans()),
                             min_size=1, max_size=5))
 def test_serialize_deserialize_round_trip(backend, tree):
+    """A tree of hostile names and values survives serialize then deserialize unchanged."""
     n = next(_counter)
     cfg = API.get_config(None)
     src = "S%d" % n
@@ -113,11 +180,20 @@ def test_serialize_deserialize_round_trip(backend, tree):
 @given(text=st.one_of(hostile_text, st.binary(max_size=60).map(
     lambda b: b.decode("latin-1"))), root=hostile_text)
 def test_deserialize_of_garbage_is_refused_clearly(backend, text, root):
+    """Garbage given to deserialize is refused with ConfigValueError and adds no row."""
     cfg = API.get_config(None)
+    before = backend.sql("SELECT COUNT(*) FROM config")
     try:
         cfg.deserialize(text, root)
     except ConfigValueError as e:
         assert str(e)
+        assert backend.sql("SELECT COUNT(*) FROM config") == before  # nothing half-imported
+        return
+    # accepted: it must be the documented JSON object; garbage never adds rows
+    parsed = json.loads(text)
+    assert isinstance(parsed, dict), text
+    if not [k for k in parsed if k != "version"]:
+        assert backend.sql("SELECT COUNT(*) FROM config") == before
 
 
 # -- ConfigTool ----------------------------------------------------------------------------
@@ -140,13 +216,20 @@ def _tool(capsys, argv):
 
 @PROPERTY
 @given(name=argv_text, value=argv_text)
+@example(name=u"digits", value=u"\u0663")   # an Arabic-Indic 3 is text, not the integer 3
+@example(name=u"newline", value=u"5\n")     # not the integer 5
+@example(name=u"double", value=u"1.5\n")
 def test_configtool_add_get_and_quick_hand(backend, capsys, name, value):
+    """ConfigTool add/get/P=V store hostile arguments exactly, typed per spec, or refuse."""
     top = "T%d" % next(_counter)
     path = top + "." + name
     code, out, err = _tool(capsys, ["add", "--", path, value])
+    valid = _path_ok("", path) and _value_ok(value) and not path.startswith("root")
     if code != 0:
+        assert not valid, ("valid input refused", path, value, err)
         return
-    expected, datatype = T.from_text(value)
+    assert valid, ("invalid input accepted", path, value)
+    expected, datatype = _typed(value)
     cfg = API.get_config(None)
     assert _same(cfg[path], expected)
     code, out, err = _tool(capsys, ["get", "--", path])
@@ -159,39 +242,51 @@ def test_configtool_add_get_and_quick_hand(backend, capsys, name, value):
         assert code == 0, err
 
 
+HTREE = [u"plain", u"it's", u'say "hi"', u"100%", u"back\\slash", u"a_b", u"a%b",
+         u"DROP TABLE config", u"\u00e9t\u00e9", u"UPPER"]
+
+
 @pytest.fixture
 def hostile_tree(backend):
+    """Parameters H.<name> = i for hostile names; returns the names."""
     cfg = API.get_config(None)
-    names = [u"plain", u"it's", u'say "hi"', u"100%", u"back\\slash", u"a_b", u"a%b",
-             u"DROP TABLE config", u"\u00e9t\u00e9", u"UPPER"]
-    for i, name in enumerate(names):
+    for i, name in enumerate(HTREE):
         cfg.add(u"H.%s" % name, i)
-    return cfg
+    return HTREE
 
 
 @PROPERTY
-@given(word=argv_text)
+@given(word=st.one_of(argv_text, st.sampled_from(
+    HTREE + [u"%", u"'", u"_", u"\\", u"e", u"H", u"root", u"root.H", u"H.100%", u"h.plain"])))
 def test_configtool_keyword_filter_returns_only_matching(hostile_tree, capsys, word):
+    """ConfigTool's bare-word look-up shows exactly the matching parameters."""
     assume("=" not in word and word not in ConfigTool.COMMANDS)
     code, out, err = _tool(capsys, ["--", word])
-    cfg = hostile_tree
-    if word in cfg:
-        expected = ConfigTool._lines(cfg.get(word))
-    else:
-        expected = ["%s = %s" % (p.get_full_path(), T.value_text(p.value))
-                    for p in cfg.search(word) if p.datatype != "folder"]
-    assert out.split("\n")[:-1] == "\n".join(expected).split("\n") if expected else out == ""
+    names = hostile_tree
+    path = word[5:] if word.startswith("root.") else ("" if word == "root" else word)
+    if path in ("", "H"):   # the root or the folder: everything under it
+        expected = ["H.%s = %d" % (n, i) for i, n in enumerate(names)]
+    elif path.startswith("H.") and path[2:] in names:
+        expected = ["H.%s = %d" % (path[2:], names.index(path[2:]))]
+    else:                   # every parameter whose name contains the word, ignoring case
+        expected = ["H.%s = %d" % (n, i) for i, n in enumerate(names)
+                    if word.lower() in n.lower()]
+    assert sorted(out.split("\n")[:-1]) == sorted(expected) if expected else out == ""
     assert code == (0 if expected else 1)
 
 
 @PROPERTY
 @given(version=hostile_text)
 def test_hostile_version_names_exact_or_refused(backend, version):
+    """Hostile version names are kept exactly, or refused by the README's rules."""
+    valid = 1 <= len(version) <= 128 and utf8_ok(version) and not any(ord(c) < 32 for c in version)
     try:
         cfg = API.get_config(None, version=version)
     except ConfigValueError as e:
         assert str(e)
+        assert not valid or _clash_refusal(backend, e), ("valid version refused", version, e)
         return
+    assert valid, ("invalid version accepted", version)
     assert cfg.get_version() == version
     cfg["v"] = 1
     assert version in [v[0] for v in cfg.list_versions()]

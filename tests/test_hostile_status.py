@@ -6,7 +6,9 @@ import itertools
 
 import pytest
 
-pytest.importorskip("hypothesis")
+from conftest import importorskip  # noqa: E402
+
+importorskip("hypothesis")
 
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -35,6 +37,7 @@ def _rows(backend, after):
        values=st.lists(st.one_of(hostile_text, st.integers(), st.floats(allow_nan=False)),
                        min_size=1, max_size=4))
 def test_status_values_round_trip_or_refused(backend, channel, name, values):
+    """Hostile channel, name and values are stored exactly, or refused with ValueError."""
     chan = u"S%d|%s" % (next(_counter), channel)
     start = _max_id(backend)
     try:
@@ -62,6 +65,7 @@ def test_status_values_round_trip_or_refused(backend, channel, name, values):
 
 
 def test_names_differing_only_in_case_are_kept_apart_or_refused(backend, capsys):
+    """Case-only different names: apart on SQLite; on MariaDB refused and reported."""
     start = _max_id(backend)
     s = API.get_status("Cam")
     s["a"] = 1
@@ -125,6 +129,7 @@ def _expected(rows, filters=(), channels=()):
        pair=st.tuples(st.sampled_from(NAMES), st.sampled_from(NAMES)))
 def test_tailstatus_filters_with_hostile_text_return_only_matching(hostile_status, capsys,
                                                                    word, pair):
+    """TailStatus --channel, channel:name and words show exactly the matching rows."""
     rows = hostile_status
     stored = stored_text(word)
     assert _tailstatus(capsys, ["--channel=" + word]) == _expected(rows, channels=[stored])

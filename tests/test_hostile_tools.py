@@ -33,6 +33,7 @@ def data(backend):
 
 
 def test_configtool_non_utf8_arguments(data):
+    """Non-UTF-8 arguments to ConfigTool are one Error line; hostile text lists exactly."""
     proc = _run(data, "CryoCore/Tools/ConfigTool.py", "add", b"Evil.x" + BAD, b"1")
     assert proc.returncode == 1 and proc.stderr.count(b"\n") == 1
     assert proc.stderr.startswith(b"Error: parameter name holds characters UTF-8 cannot store")
@@ -46,6 +47,7 @@ def test_configtool_non_utf8_arguments(data):
 
 
 def test_taillog_non_utf8_arguments(data):
+    """Non-UTF-8 TailLog filters match nothing; a bad --grep is one Error line."""
     for argv in (["--logger", BAD], ["--module", BAD], [BAD], ["--grep", b"\xff\xfe"]):
         proc = _run(data, "CryoCore/Tools/TailLog.py", "--bw", *argv)
         assert proc.returncode == 0 and proc.stdout == b"", (argv, proc.stderr)
@@ -57,6 +59,7 @@ def test_taillog_non_utf8_arguments(data):
 
 
 def test_tailstatus_non_utf8_arguments(data):
+    """Non-UTF-8 TailStatus filters match nothing; hostile rows print exactly."""
     for argv in (["--channel", BAD], [BAD], [b"Evil:" + BAD]):
         proc = _run(data, "CryoCore/Tools/TailStatus.py", "--bw", *argv)
         assert proc.returncode == 0 and proc.stdout == b"", (argv, proc.stderr)
@@ -75,8 +78,7 @@ EVIL = u"\x1b]0;owned\x07\x1b[2J\rgone"
 
 @pytest.mark.parametrize("tool", ["TailLog", "TailStatus"])
 def test_terminal_never_gets_escape_sequences_from_the_data(backend, monkeypatch, tool):
-    """On a terminal control characters of stored text are shown as escapes; pipes get it
-    exactly (the other tests)."""
+    """On a terminal, control characters of stored text are shown as escapes."""
     from CryoCore.Tools import TailLog, TailStatus, _common
     API.get_log("evil").info(EVIL)
     API.get_status("evil")["x"] = EVIL
@@ -92,6 +94,7 @@ def test_terminal_never_gets_escape_sequences_from_the_data(backend, monkeypatch
 
 
 def test_configtool_terminal_gets_no_escape_sequences(backend, monkeypatch):
+    """On a terminal, control characters of stored values print as escapes."""
     from CryoCore.Tools import ConfigTool, _common
     API.get_config("Evil")["v"] = EVIL
     term = _Terminal()

@@ -45,6 +45,7 @@ def test_parameters_are_bound_not_interpolated(backend):
 
 
 def test_schema_creates_every_table(backend):
+    """ensure() makes every table idempotently; log has the original's column order."""
     db = InternalDB.mysql("schema", config=backend.settings)
     for service in ("config", "status", "log"):
         _schema.ensure(db, service)
@@ -59,6 +60,7 @@ def test_schema_creates_every_table(backend):
 
 
 def test_threads_share_one_instance(backend):
+    """Five threads share one InternalDB instance without errors or lost rows."""
     db = Things(backend.settings)
     errors = []
 
@@ -78,6 +80,7 @@ def test_threads_share_one_instance(backend):
 
 
 def test_insert_many_and_transaction(backend):
+    """_insert_many stores 2,500 rows; a failing transaction leaves none of its rows."""
     db = Things(backend.settings)
     rows = [("n%d" % i, i) for i in range(2500)]
     assert db._insert_many("things", ("name", "n"), rows) == 2500
@@ -89,6 +92,7 @@ def test_insert_many_and_transaction(backend):
 
 
 def test_bad_statement_is_a_database_error_with_context(backend):
+    """A bad statement raises DatabaseError naming it, not a connection error."""
     db = InternalDB.mysql("bad", config=backend.settings)
     with pytest.raises(DatabaseError) as info:
         db._execute("SELECT nothing FROM nowhere_at_all")
@@ -109,6 +113,7 @@ def test_reconnects_after_connection_is_killed(backend):
 
 
 def test_unreachable_server_is_a_connection_error():
+    """An unreachable server is a DatabaseError marked connection_error."""
     db = InternalDB.mysql("down", config={"db_type": "mysql", "db_host": "127.0.0.1",
                                           "db_port": 1, "db_name": "x", "db_timeout": 2})
     with pytest.raises(DatabaseError) as info:
@@ -118,6 +123,7 @@ def test_unreachable_server_is_a_connection_error():
 
 
 def test_sqlite_uses_wal(backend):
+    """SQLite databases run in WAL mode."""
     if backend.kind != "sqlite":
         pytest.skip("WAL is SQLite's")
     db = InternalDB.mysql("wal", config=backend.settings)
@@ -125,5 +131,6 @@ def test_sqlite_uses_wal(backend):
 
 
 def test_placeholder_rewrite_leaves_literals_alone():
+    """The %s to ? rewrite for SQLite leaves string literals alone."""
     sql = InternalDB.sqlite_dialect("SELECT '%s', x FROM t WHERE a = %s AND b LIKE '%%x'")
     assert sql == "SELECT '%s', x FROM t WHERE a = ? AND b LIKE '%%x'"

@@ -99,6 +99,7 @@ def test_record_columns_are_the_callers_own(backend):
 
 @pytest.mark.smoke
 def test_logger_is_a_plain_logger_at_debug_not_propagating(backend):
+    """get_log gives one plain Logger per name, level DEBUG, not propagating."""
     log = API.get_log("Plain")
     assert isinstance(log, logging.Logger)
     assert log.level == logging.DEBUG and log.propagate is False
@@ -140,6 +141,7 @@ def test_prefix_with_percent_and_arguments(backend):
 
 @pytest.mark.smoke
 def test_exception_and_exc_info_append_the_traceback(backend):
+    """log.exception and exc_info=True store the message with the full traceback."""
     log = API.get_log("Exc")
     try:
         {}["missing"]
@@ -153,6 +155,7 @@ def test_exception_and_exc_info_append_the_traceback(backend):
 
 
 def test_stack_info_is_appended(backend):
+    """stack_info=True stores the stack after the message (Python 3)."""
     if PY2:
         pytest.skip("stack_info is Python 3 only")
     API.get_log("Stack").info("where am I", stack_info=True)
@@ -162,6 +165,7 @@ def test_stack_info_is_appended(backend):
 
 @pytest.mark.smoke
 def test_set_log_level_by_name_and_number(backend):
+    """set_log_level by name or number applies to every logger, later ones too."""
     log = API.get_log("Lvl")
     API.set_log_level("warning")
     log.info("dropped")
@@ -177,6 +181,7 @@ def test_set_log_level_by_name_and_number(backend):
 
 
 def test_handlers_users_add_keep_working_and_reset_gives_a_fresh_handler(backend):
+    """Users' own handlers keep working; after reset there is one db handler, not two."""
     log = API.get_log("UserH")
     seen = []
 
@@ -196,6 +201,7 @@ def test_handlers_users_add_keep_working_and_reset_gives_a_fresh_handler(backend
 
 
 def test_a_logger_the_program_made_first_is_used_as_it_is(backend):
+    """A logger the program made first is used as it is, with its caller's line."""
     own = logging.getLogger("MadeFirst")
     log = API.get_log("MadeFirst")
     assert log is own and log.propagate is False
@@ -205,6 +211,7 @@ def test_a_logger_the_program_made_first_is_used_as_it_is(backend):
 
 # -- bad input ------------------------------------------------------------------
 def test_one_megabyte_message_is_truncated_with_a_marker(backend):
+    """A 1 MiB message is cut to 64 KiB of UTF-8 with a marker; the next is intact."""
     log = API.get_log("Big")
     log.info(u"é" * (512 * 1024))  # 1 MiB in UTF-8
     log.info("after")
@@ -217,6 +224,7 @@ def test_one_megabyte_message_is_truncated_with_a_marker(backend):
 
 
 def test_non_utf8_bytes_and_undecodable_text_are_stored(backend):
+    """Bytes, surrogate-escaped text and emoji messages are stored, never dropped."""
     log = API.get_log("Bytes")
     log.info(b"caf\xe9 \xff")
     if not PY2:
@@ -253,6 +261,7 @@ def test_percent_mistakes_do_not_crash_and_keep_the_record(backend, tmp_path):
 
 
 def test_long_logger_module_and_function_names_are_clipped(backend):
+    """A 400-character logger name is clipped to the column's 255."""
     name = "L" * 400
     API.get_log(name).info("x")
     got = rows(backend)
@@ -287,6 +296,7 @@ def _count_in_subprocess(backend, tmp_path, code):
 
 @pytest.mark.smoke
 def test_records_logged_just_before_shutdown_are_all_stored(backend, tmp_path):
+    """2,000 records logged just before shutdown() are all stored, in order."""
     _count_in_subprocess(backend, tmp_path, u"""
         from CryoCore import API
         log = API.get_log("Burst")
@@ -299,6 +309,7 @@ def test_records_logged_just_before_shutdown_are_all_stored(backend, tmp_path):
 
 
 def test_program_that_never_calls_shutdown_keeps_every_record(backend, tmp_path):
+    """A program that never calls shutdown() still stores every record at exit."""
     took = _count_in_subprocess(backend, tmp_path, u"""
         from CryoCore import API
         log = API.get_log("NoShutdown")
@@ -313,6 +324,7 @@ def test_program_that_never_calls_shutdown_keeps_every_record(backend, tmp_path)
 
 
 def test_threads_and_two_processes_logging_at_once_lose_nothing(backend, tmp_path):
+    """Threads and two processes logging at once lose no record."""
     code = u"""
         import sys
         from CryoCore import API
@@ -363,6 +375,7 @@ def test_unreachable_log_database_never_reaches_the_caller(tmp_path, monkeypatch
 
 # -- config on SQLite, logs on MariaDB ------------------------------------------------
 def test_config_on_sqlite_with_logs_on_mariadb(tmp_path, monkeypatch):
+    """override_log sends logs to MariaDB while config stays on SQLite."""
     from conftest import (MYSQL_SERVER, drop_mysql_database, new_mysql_database,
                           require_mysql)
     require_mysql()
@@ -399,6 +412,7 @@ def test_config_on_sqlite_with_logs_on_mariadb(tmp_path, monkeypatch):
 
 
 def test_text_type_messages_round_trip(backend):
+    """Non-ASCII text messages come back as the same text type."""
     API.get_log("Text").info(u"Æøå %s", u"ß")
     got = rows(backend)[0][0]
     assert isinstance(got, text_type) and got == u"Æøå ß"

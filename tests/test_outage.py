@@ -99,6 +99,13 @@ class Setup(object):
             return json.load(f)
 
 
+# What the README guarantees (measured on a quiet machine: 1.0-1.2x and under 1.5 ms; these
+# bounds leave room for a loaded 2-CPU machine, yet a single database wait, at least the
+# 2 s db_timeout here, or a caller doing the writer's work would break them).
+P99_RATIO = 2.0
+WORST_CALL = 0.1
+
+
 def _gaps(got, n):
     missing = sorted(set(range(n)) - set(got))
     twice = len(got) - len(set(got))
@@ -163,9 +170,10 @@ def test_stopped_server_loses_nothing_and_the_caller_does_not_notice(setup):
     ratio = _median(outage) / _median(healthy)
     print("p99 per 0.5 s, median: healthy %.1f us, outage %.1f us, ratio %.2f"
           % (_median(healthy) * 1e6, _median(outage) * 1e6, ratio))
-    assert ratio < 2.0, "p99 healthy %s us, during the outage %s us" % (
+    assert ratio < P99_RATIO, "p99 healthy %s us, during the outage %s us" % (
         _us(healthy), _us(outage))
-    assert max(calls["dt"]) < 0.25  # never a database wait (db_timeout is 2 s)
+    print("worst call %.2f ms" % (max(calls["dt"]) * 1e3))
+    assert max(calls["dt"]) < WORST_CALL, "a call waited %.3f s" % max(calls["dt"])
     channel = dict(setup.rows(
         "SELECT p.name, s.value FROM status s JOIN status_parameter p ON s.paramid = p.paramid "
         "JOIN status_channel c ON s.chanid = c.chanid WHERE c.name = 'CryoCore' ORDER BY s.id"))
@@ -235,7 +243,8 @@ def test_paused_server_does_not_stop_the_producer(setup):
     setup.assert_all_arrived(int(rate * seconds))
     calls = setup.calls()
     assert calls["t"][-1] - calls["t"][0] < seconds + 0.5  # it kept its pace
-    assert max(calls["dt"]) < 0.25  # never a database wait (db_timeout is 2 s)
+    print("worst call %.2f ms" % (max(calls["dt"]) * 1e3))
+    assert max(calls["dt"]) < WORST_CALL, "a call waited %.3f s" % max(calls["dt"])
 
 
 def test_shutdown_with_the_server_down_waits_the_grace_period_then_spools(setup, monkeypatch):

@@ -233,8 +233,7 @@ def test_text_parameters_beside_numbers_are_reported_not_dropped(stored, tmp_pat
 
 
 def test_terminal_chart_on_a_terminal_fills_it_in_colour(stored, backend):
-    """On a 100x30 terminal: the chart uses its width and 29 lines, in colour, and shows
-    the parameter and the time labels on screen."""
+    """On a 100x30 terminal the chart fills 100x29 in colour, with parameter and times."""
     need("plotext")
     need("pyte")
     from _pty_term import Term

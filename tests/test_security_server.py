@@ -17,7 +17,7 @@ from CryoCore import API
 from CryoCore.Core import InternalDB
 from CryoCore.Core._exceptions import DatabaseError
 
-from _mariadb import PrivateMariaDB
+from _mariadb import PrivateMariaDB, start_private
 from _tls import make_certs
 from conftest import ROOT, mysql_connect, require_mysql, write_settings
 
@@ -56,6 +56,7 @@ def _cipher(settings):
 
 
 def test_ssl_settings_give_an_encrypted_verified_connection(tls_server, certs):
+    """The ssl settings give a TLS connection; plain TCP is refused by this server."""
     base = tls_server.settings("tlsdb")
     assert _cipher(dict(base, ssl={"enabled": True, "ca": certs["ca"]}))
     assert _cipher(dict(base, ssl={"enabled": True, "ca": certs["ca"], "verify_identity": True}))
@@ -65,6 +66,7 @@ def test_ssl_settings_give_an_encrypted_verified_connection(tls_server, certs):
 
 
 def test_a_server_certificate_from_another_ca_is_refused(tls_server, tmp_path):
+    """A server certificate from another CA is refused unless "verify": false."""
     other = make_certs(tmp_path / "other", names=())
     base = tls_server.settings("tlsdb")
     with pytest.raises(DatabaseError) as e:
@@ -74,7 +76,24 @@ def test_a_server_certificate_from_another_ca_is_refused(tls_server, tmp_path):
     assert _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"], "verify": False}))
 
 
+def test_verify_identity_refuses_a_certificate_for_another_host(tmp_path):
+    """verify_identity: a server certificate of the right CA but for another host is refused."""
+    other = make_certs(tmp_path / "other-host", names=("server",), host="db.example.org",
+                       san="DNS:db.example.org")
+    s = start_private(extra_args=["--ssl-ca=" + other["ca"], "--ssl-cert=" + other["server_cert"],
+                                   "--ssl-key=" + other["server_key"]])
+    try:
+        base = s.settings("tlsdb")
+        assert _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"]}))  # same CA: fine
+        with pytest.raises(DatabaseError) as e:
+            _cipher(dict(base, ssl={"enabled": True, "ca": other["ca"], "verify_identity": True}))
+        assert "mismatch" in str(e.value) and "Traceback" not in str(e.value)  # not another error
+    finally:
+        s.destroy()
+
+
 def test_client_certificate_and_key_are_passed(tls_server, certs):
+    """A REQUIRE X509 user connects only with the client certificate and key."""
     user = dict(tls_server.settings("tlsdb"), db_user="x509", db_password="pw-x509")
     with pytest.raises(DatabaseError):
         _cipher(dict(user, ssl={"enabled": True, "ca": certs["ca"]}))
@@ -103,8 +122,7 @@ def test_services_and_tools_use_tls_from_the_settings_file(tls_server, certs, tm
 
 
 def test_dbsync_to_a_tls_ground(tls_server, certs, tmp_path):
-    """DbSync takes ssl from the --to file (plain TCP is refused by this server), also with
-    --max-kbps metering the TLS socket; every field row arrives."""
+    """DbSync uses ssl from the --to file, with --max-kbps too; every field row arrives."""
     from conftest import make_backend
     from _sync import TOOL, field_rows, produce
     field, _ = make_backend("sqlite", tmp_path)
@@ -129,6 +147,7 @@ def _rows(server, certs, db_name, sql):
 
 
 def test_a_wrong_password_is_never_echoed(tmp_path, monkeypatch):
+    """A refused login never shows the password, in the API or the tool's Error."""
     require_mysql()
     settings = {"db_type": "mysql", "db_host": "127.0.0.1", "db_user": "cc_no_such_user",
                 "db_password": "pw-NEVER-SHOWN-42", "db_name": "x", "db_timeout": 3}
@@ -172,8 +191,7 @@ def test_install_script_static_no_password_in_arguments():
 
 
 def test_install_mysql_keeps_passwords_out_of_process_arguments(tmp_path, monkeypatch):
-    """install.sh --mysql against a private server: 0600 ~/.cryoconfig, the generated
-    password in no process's argv (each started program recorded, and /proc sampled)."""
+    """install.sh --mysql writes a 0600 ~/.cryoconfig; its password is in no process's argv."""
     server = PrivateMariaDB().start()
     try:
         conn = mysql_connect(server=server.server)

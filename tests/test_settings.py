@@ -37,6 +37,7 @@ def files(tmp_path, monkeypatch):
 
 @pytest.mark.smoke
 def test_defaults_give_the_embedded_sqlite_database(files):
+    """Without settings files the defaults name the embedded SQLite database."""
     s = API.get_config_db()
     assert s["db_type"] == "sqlite"
     assert s["db_path"] == os.path.join(files.home, ".cryocore", "cryocore.db")
@@ -44,6 +45,7 @@ def test_defaults_give_the_embedded_sqlite_database(files):
 
 
 def test_later_files_win_key_by_key(files):
+    """~/.cryoconfig, ./.config and $CRYOCORE_CONFIG merge key by key, later wins."""
     files("home", {"db_name": "a", "db_user": "u1"})
     files("cwd", {"db_name": "b"})
     s = API.get_config_db()
@@ -53,6 +55,7 @@ def test_later_files_win_key_by_key(files):
 
 
 def test_naming_db_host_user_or_name_in_a_file_means_mysql(files):
+    """A file naming db_host, db_user or db_name means MySQL unless db_type says."""
     for key in ("db_host", "db_user", "db_name"):
         files("home", {key: "x"})
         assert API.get_config_db()["db_type"] == "mysql", key
@@ -61,6 +64,7 @@ def test_naming_db_host_user_or_name_in_a_file_means_mysql(files):
 
 
 def test_override_applies_to_its_service_only(files):
+    """override_<service> merges key by key and applies to that service only."""
     files("home", {"db_type": "sqlite", "override_status": {"db_type": "mysql",
                                                             "db_host": "remote"}})
     files("cwd", {"override_status": {"db_name": "st"}})
@@ -72,12 +76,14 @@ def test_override_applies_to_its_service_only(files):
 
 
 def test_override_naming_db_host_makes_that_service_mysql(files):
+    """An override naming db_host makes only that service MySQL."""
     files("home", {"override_log": {"db_host": "loghost"}})
     assert API.get_config_db("log")["db_type"] == "mysql"
     assert API.get_config_db("config")["db_type"] == "sqlite"
 
 
 def test_set_config_db_wins_over_files_and_overrides(files):
+    """set_config_db wins over settings files and overrides."""
     files("home", {"db_name": "file", "override_config": {"db_name": "ovr"}})
     API.set_config_db({"db_name": "explicit"})
     assert API.get_config_db("config")["db_name"] == "explicit"
@@ -85,12 +91,14 @@ def test_set_config_db_wins_over_files_and_overrides(files):
 
 
 def test_tool_flags_win_over_everything(files):
+    """Tool flags win over files and set_config_db; unset flags change nothing."""
     files("home", {"db_name": "file"})
     API.set_config_db({"db_name": "explicit"})
     assert _settings.get_settings("log", {"db_name": "flag", "db_user": None})["db_name"] == "flag"
 
 
 def test_unknown_keys_to_set_config_db_raise(files):
+    """set_config_db refuses unknown keys (naming them) and non-dicts."""
     with pytest.raises(ValueError) as info:
         API.set_config_db({"db_hots": "typo"})
     assert "db_hots" in str(info.value)
@@ -99,6 +107,7 @@ def test_unknown_keys_to_set_config_db_raise(files):
 
 
 def test_invalid_json_is_a_one_line_error_naming_the_file(files):
+    """A settings file that is not JSON is a one-line SettingsError naming it."""
     path = files("cwd", u"{not json")
     with pytest.raises(SettingsError) as info:
         API.get_config_db()
@@ -107,6 +116,7 @@ def test_invalid_json_is_a_one_line_error_naming_the_file(files):
 
 
 def test_missing_cryocore_config_file_is_an_error(files, monkeypatch, tmp_path):
+    """A missing $CRYOCORE_CONFIG file is a SettingsError naming it."""
     monkeypatch.setenv("CRYOCORE_CONFIG", str(tmp_path / "nope.json"))
     with pytest.raises(SettingsError) as info:
         API.get_config_db()
@@ -114,11 +124,13 @@ def test_missing_cryocore_config_file_is_an_error(files, monkeypatch, tmp_path):
 
 
 def test_config_directory_in_cwd_is_skipped(files):
+    """A ./.config directory is skipped, not an error."""
     os.mkdir(os.path.join(files.cwd, ".config"))
     assert API.get_config_db()["db_type"] == "sqlite"
 
 
 def test_bad_db_type_is_refused(files):
+    """An unknown db_type is a SettingsError naming it."""
     files("home", {"db_type": "postgres"})
     with pytest.raises(SettingsError) as info:
         API.get_config_db()
@@ -126,6 +138,7 @@ def test_bad_db_type_is_refused(files):
 
 
 def test_password_file_readable_by_others_warns(files, capsys):
+    """A password file readable by others warns, naming the file, not the password."""
     path = files("home", {"db_password": "secret"})
     os.chmod(path, 0o644)
     _settings._warned.discard(path)
@@ -136,8 +149,7 @@ def test_password_file_readable_by_others_warns(files, capsys):
 
 @pytest.mark.smoke
 def test_spools_and_config_copies_name_a_database_alike():
-    """One fingerprint: the default port and an explicit 3306 are the same database for both
-    spools and last-known-good copies, another port or database is not, the password never counts."""
+    """Spools and config copies share one fingerprint: port default = 3306, no password."""
     from CryoCore.Core import _config_lkg, _settings, _spool
     base = {"db_type": "mysql", "db_host": "h", "db_user": "u", "db_name": "cc"}
     same = dict(base, db_port=3306, db_password="secret")

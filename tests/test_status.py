@@ -62,6 +62,7 @@ def test_seed_status_example_runs_and_stores_only_changes(backend):
 
 @pytest.mark.smoke
 def test_get_status_is_one_holder_per_name_and_reset_forgets_it(backend):
+    """Eight racing threads get one StatusHolder per name; reset() forgets it."""
     seen = []
     threads = [threading.Thread(target=lambda: seen.append(API.get_status("Same")))
                for _ in range(8)]
@@ -77,6 +78,7 @@ def test_get_status_is_one_holder_per_name_and_reset_forgets_it(backend):
 
 
 def test_creation_stores_nothing_first_change_does(backend):
+    """Creating or reading an element stores nothing; its first change stores a row."""
     status = API.get_status("MyModule")
     a = status.new("a", initial_value=5)
     assert status.new("a", initial_value=9) is a and a.get_value() == 5
@@ -91,6 +93,7 @@ def test_creation_stores_nothing_first_change_does(backend):
 
 
 def test_force_update_and_explicit_timestamp(backend):
+    """force_update stores an unchanged value; an explicit timestamp is stored as given."""
     status = API.get_status("MyModule")
     status["x"] = 1
     status["x"].set_value(1)
@@ -104,6 +107,7 @@ def test_force_update_and_explicit_timestamp(backend):
 
 
 def test_expire_time_default_and_explicit(backend, monkeypatch):
+    """expires is the change time plus the element's expire time, read at creation."""
     monkeypatch.setattr(API, "cc_default_expire_time", 30)
     status = API.get_status("MyModule")
     status["implicit"] = "a"
@@ -121,6 +125,7 @@ def test_expire_time_default_and_explicit(backend, monkeypatch):
 
 
 def test_types_are_kept_and_changes_are_typed(backend):
+    """Held values keep their type; "0" after 0 is a change; rows are str(value)."""
     status = API.get_status("MyModule")
     e = status["v"]
     for v in (0, "0", 0, 0.0, False, None, [1, 2], "text", u"bl\u00e5"):
@@ -136,6 +141,7 @@ def test_types_are_kept_and_changes_are_typed(backend):
 
 
 def test_inc_dec_and_bad_input(backend):
+    """inc/dec count from None as 0 and work on floats; on text they raise ValueError."""
     status = API.get_status("MyModule")
     status["n"].inc()
     status["n"].inc(4)
@@ -159,6 +165,7 @@ def test_inc_dec_and_bad_input(backend):
 
 
 def test_operators_and_str(backend):
+    """Comparisons use the held value ("0" != 0); str(elem) is name=value."""
     status = API.get_status("MyModule")
     status["x"] = 3
     x = status["x"]
@@ -171,6 +178,7 @@ def test_operators_and_str(backend):
 
 
 def test_oversize_value_is_refused_in_the_caller_and_nothing_else_is_affected(backend):
+    """A value over 2048 characters raises ValueError; the old value and others are unaffected."""
     status = API.get_status("MyModule")
     status["big"] = "ok"
     status["other"] = 1
@@ -191,6 +199,7 @@ def test_oversize_value_is_refused_in_the_caller_and_nothing_else_is_affected(ba
 
 
 def test_elements_api(backend):
+    """The original's element methods: create, get (NoSuchElement), add, remove."""
     status = API.get_status("MyModule")
     with pytest.raises(NoSuchElementException):
         status.get_status_element("missing")
@@ -214,6 +223,7 @@ def test_elements_api(backend):
 
 
 def test_two_d_elements(backend):
+    """A 2-D grid stores changed cells only, inc works, and it grows to fit a position."""
     status = API.get_status("MyModule")
     g = status.new2d("grid", (2, 3), initial_value=0)
     assert status.new2d("grid", (9, 9)) is g
@@ -235,11 +245,13 @@ def test_two_d_elements(backend):
 
 @pytest.mark.parametrize("size", [(0, 1), (1, -1), (1.5, 2), "ab", (1, 2, 3), None, (True, 2)])
 def test_two_d_bad_sizes(size):
+    """A 2-D size that is not two positive ints is refused with ValueError."""
     with pytest.raises(ValueError):
         Status.StatusHolder("Bad").new2d("g", size)
 
 
 def test_two_d_bad_positions_and_values(backend):
+    """Negative or malformed positions and values outside 0..255 raise ValueError."""
     g = API.get_status("MyModule").new2d("g", (2, 2))
     for pos in [(-1, 0), (0, -1), (0,), "xy", (0.5, 1), None]:
         with pytest.raises(ValueError):
@@ -288,9 +300,7 @@ def test_seven_threads_setting_one_channel_lose_nothing(backend):
 
 @pytest.mark.parametrize("how", ["holder", "set_value", "mixed"])
 def test_racing_setters_store_no_repeat_and_end_on_the_value_held(backend, how):
-    """Threads setting one element at once (few values, so they often set the same one;
-    thread switches forced often): no two consecutive rows repeat a value, and the last
-    row stored is the value held."""
+    """Racing setters store no repeated value and the last row is the value held."""
     import random
     import sys
     status = API.get_status("Race")
@@ -331,9 +341,7 @@ def test_racing_setters_store_no_repeat_and_end_on_the_value_held(backend, how):
 @pytest.mark.parametrize("how", ["holder", "set_value"])
 def test_a_setter_overtaken_between_holding_and_storing_stores_the_value_held(
         backend, monkeypatch, how):
-    """The lock-free change interrupted (as by a thread switch) after holding its value and
-    before handing its row over, by another setter that completes: the last row stored is
-    still the value held, and the rows are the changes in order."""
+    """A setter overtaken between holding and storing: the last row is the value held."""
     from CryoCore.Core import _status_element, _status_holder
     status = API.get_status("Overtaken")
     status["x"] = 0

@@ -68,6 +68,7 @@ def test_seed_events_example_with_threads(backend, capsys):
 
 
 def test_event_on_change_once_fires_once_across_racing_threads(backend):
+    """A once=True change event fires once even when threads set at the same time."""
     elem = API.get_status("Race")["x"]
     events = [threading.Event() for _ in range(3)]
     fired = []
@@ -104,6 +105,7 @@ def test_event_on_change_once_fires_once_across_racing_threads(backend):
 
 
 def test_event_on_value_is_set_at_once_and_checked_on_every_set(backend):
+    """A value event is set at once if matching and checked on every set; once fires once."""
     status = API.get_status("MyModule")
     status["s"] = "idle"
     now = threading.Event()
@@ -132,6 +134,7 @@ def test_event_on_value_is_set_at_once_and_checked_on_every_set(backend):
 
 
 def test_callbacks_get_the_element_and_args_on_every_stored_change(backend):
+    """Callbacks get the element and args in the setting thread, per stored change."""
     elem = API.get_status("MyModule")["c"]
     seen = []
 
@@ -150,6 +153,7 @@ def test_callbacks_get_the_element_and_args_on_every_stored_change(backend):
 
 
 def test_a_failing_callback_does_not_break_the_setter(backend, capsys):
+    """A raising callback is reported on stderr; the value and later callbacks stand."""
     elem = API.get_status("MyModule")["c"]
     after = []
     elem.add_callback(lambda e: 1 / 0)
@@ -160,6 +164,7 @@ def test_a_failing_callback_does_not_break_the_setter(backend, capsys):
 
 
 def test_on_change_reporter_sees_every_stored_change(backend):
+    """An OnChangeStatusReporter sees each stored change after it was added, once."""
     class Collect(Status.OnChangeStatusReporter):
         def __init__(self):
             Status.OnChangeStatusReporter.__init__(self, "collect")
@@ -179,6 +184,7 @@ def test_on_change_reporter_sees_every_stored_change(backend):
 
 
 def test_periodic_reporter_reports_until_shutdown(backend):
+    """A PeriodicStatusReporter reports until shutdown; its errors go to the handler."""
     reported = threading.Event()
     errors = []
 
@@ -202,6 +208,7 @@ def test_periodic_reporter_reports_until_shutdown(backend):
 
 
 def test_periodic_reporter_validates_frequency():
+    """A PeriodicStatusReporter frequency of 0 is refused with ValueError."""
     with pytest.raises(ValueError):
         Status.PeriodicStatusReporter("x", 0)
 

@@ -24,8 +24,7 @@ def wait_value(listener, key, value, timeout):
 
 @pytest.mark.smoke
 def test_live_listener_sees_another_process_within_a_second(backend, tmp_path):
-    """Monitors may name parameters that do not exist yet; each change a producer process
-    stores shows within 1 s; API.shutdown() stops the thread."""
+    """A listener sees a producer's changes within 1 s, names not yet made too."""
     produce(backend, tmp_path, {"rows": [["Other", "y", 1, time.time()]]})  # the tables exist
     listener = API.get_status_listener()
     listener.add_monitors([("Live", "x"), ("Live", "never")])

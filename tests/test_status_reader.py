@@ -55,8 +55,7 @@ def expected_history(rows, params, start=None, end=None):
 
 @pytest.mark.smoke
 def test_history_streams_rows_in_time_order(written, monkeypatch):
-    """history() gives exactly the rows of [start, end) in time order (ties by id), also
-    when it pages through chunks smaller than the ties."""
+    """history() gives exactly the rows of [start, end) in time order, across chunks."""
     monkeypatch.setattr(_status_reader, "CHUNK", 3)
     reader = StatusReader()
     try:
@@ -123,8 +122,7 @@ def test_buckets_match_plain_python(written):
 
 @pytest.mark.smoke
 def test_select_names_and_words(written):
-    """select(): channel:param exact, other words by substring in name order, no duplicates;
-    an unknown word raises UnknownParameter naming it."""
+    """select(): channel:param exact, words by substring, no duplicates; unknown raises."""
     reader = StatusReader()
     try:
         assert reader.channels() == ["Cryo", "Cryo.sub", "Motor"]
@@ -240,8 +238,7 @@ def _schema_text(backend):
 
 
 def test_viewer_alters_nothing_on_an_original_database(backend):
-    """On tables made by the original's schema (no extra columns or indexes), reading
-    everything leaves schema and rows exactly as they were."""
+    """Reading everything leaves the original's tables and rows exactly as they were."""
     db = _raw(backend)
     db._init_sqls(_schema.statements(db.db_type, "status"))  # the original layout
     db._execute("INSERT INTO status_channel (name) VALUES ('Old')")

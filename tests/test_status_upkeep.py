@@ -72,8 +72,7 @@ def test_producer_adds_the_indexes_in_the_background(backend, tmp_path):
 
 
 def test_autoclean_removes_expired_rows_and_keeps_the_rest(backend, tmp_path):
-    """Within 10 s of a producer's start, expired rows of status and status2d are gone;
-    rows expiring later and rows without expiry stay."""
+    """Autoclean removes expired status and status2d rows within 10 s, keeps the rest."""
     now = time.time()
     proc = produce(backend, tmp_path, expiring_spec(now), hold=30, wait=False)
     try:

@@ -18,8 +18,7 @@ from conftest import ROOT, wait_exit
 
 @pytest.mark.smoke
 def test_once_copies_every_row_once_in_order(backend, ground):
-    """--once copies status, status2d and log exactly (names, values, times), in field id
-    order; a second run copies nothing and doubles nothing."""
+    """--once copies status, status2d and log exactly, in order; a second run copies nothing."""
     settings, path = ground
     produce(backend, 600, "a")
     rc, out, err = sync(backend, path, "--once", "--source", "drone1")
@@ -81,8 +80,7 @@ def _config(settings, version):
 
 @pytest.mark.smoke
 def test_config_versions_changes_and_deletions(backend, ground):
-    """The field's default version becomes ground version NAME, others NAME.<v>; changes
-    and deletions follow; the ground's own versions are untouched."""
+    """Field versions map to NAME and NAME.<v>; changes and deletions follow; ground's own stay."""
     settings, path = ground
     env = backend.env()
     run = lambda *a: subprocess.check_call(  # noqa: E731
@@ -150,8 +148,7 @@ def test_ground_created_by_the_original_schema(field, ground):
 
 
 def test_hostile_names_and_values_survive(backend, ground):
-    """Quotes, %, backslashes, SQL, emoji, control characters and 2048-character values in
-    channel, parameter and config names, values and log text arrive exactly."""
+    """Hostile names, values, log text and 2048-character values arrive exactly."""
     settings, path = ground
     produce(backend, 200, "h", hostile=True)
     rc, out, err = sync(backend, path, "--once", "--source", u"dr'one\\%")
@@ -163,8 +160,7 @@ def test_hostile_names_and_values_survive(backend, ground):
 
 @pytest.mark.smoke
 def test_status_and_source_filters(field, ground):
-    """--status shows last id and lag per table; TailStatus/TailLog --source show only that
-    source's rows on the ground."""
+    """--status shows last id and lag per table; TailStatus/TailLog --source filter by source."""
     settings, path = ground
     produce(field, 50, "s")
     assert sync(field, path, "--once", "--source", "srcA", "--tables", "status,log")[0] == 0
@@ -214,8 +210,7 @@ def test_missing_settings_file_and_same_database(field, tmp_path):
 
 
 def test_row_committed_out_of_id_order_is_not_skipped(tmp_path, ground):
-    """A field row whose transaction commits after rows with larger ids (several writers)
-    still reaches the ground, once."""
+    """A field row committed after rows with larger ids still reaches the ground, once."""
     from conftest import make_backend, mysql_connect
     field, dbname = make_backend("mysql", tmp_path)
     try:
@@ -263,8 +258,7 @@ def _rows_or_empty(settings, source):
 
 
 def test_unreachable_ground_is_retried_and_reported(field, ground, tmp_path):
-    """With the ground unreachable --follow keeps retrying; the error is published on
-    CryoCore.Sync and --status shows it as the last error."""
+    """An unreachable ground is retried; its error is published and shown by --status."""
     from _mariadb import free_port
     from conftest import write_settings
     produce(field, 10, "e")

@@ -79,8 +79,7 @@ def _wait_for_copies(settings, seen, timeout=30.0):
 
 
 def test_ground_server_killed_and_restarted(field, private_mariadb, tmp_path):
-    """kill -9 of the ground server twice in the middle of a catch-up (InnoDB rolls the open
-    batch back): the sync reconnects after the restart and ends with equal tables."""
+    """Ground killed -9 twice mid catch-up: the sync reconnects and the tables end equal."""
     from conftest import write_settings
     settings = dict(private_mariadb.settings("ground"), db_timeout=2)
     path = write_settings(tmp_path / "private.json", settings)

@@ -7,17 +7,16 @@ import sys
 import pytest
 
 from _sync import TOOL, drop, ground_mysql, produce
-from conftest import ROOT, make_backend
+from conftest import ROOT, importorskip, make_backend
 
-pytest.importorskip("pyte")
+importorskip("pyte")  # CI-aware: missing in CI fails
 
 
 from _sync import ground  # noqa: F401,E402  (a fixture)
 
 
 def test_progress_bar_then_summary(tmp_path, ground):
-    """While catching up the terminal shows one bar line (rows, rows/s, ETA); at the end
-    the bar is gone and one summary line says how many rows were copied."""
+    """Catching up shows one progress line (rows, rate, ETA), then one summary line."""
     from _pty_term import Term
     field, _ = make_backend("sqlite", tmp_path)
     produce(field, 4000, "bar")

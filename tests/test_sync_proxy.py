@@ -47,8 +47,7 @@ def test_delay_and_throughput_cap(field, link):
 
 
 def test_dropped_and_hanging_connections(field, link):
-    """Connections cut twice and one hanging past the timeout: the sync reconnects (with
-    back-off) and the tables end equal."""
+    """Cut and hanging connections: the sync reconnects with back-off; the tables end equal."""
     settings, path, proxy = link
     produce(field, 800, "x")
     proc = sync_proc(field, path, "--follow", "--source", "cut")
@@ -77,8 +76,7 @@ def test_dropped_and_hanging_connections(field, link):
 
 
 def test_max_kbps_over_any_10s_window_and_the_latest_lane(field, link):
-    """--max-kbps 64 holds at the proxy over every 10 s window (and is mostly used); with
-    --latest the newest values arrive within twice --latest-every while the backlog drains."""
+    """--max-kbps holds over every 10 s window; --latest values arrive during the backlog."""
     settings, path, proxy = link
     produce(field, 6000, "back")
     live = produce(field, 400, "live", rate=25, wait=False)

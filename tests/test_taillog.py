@@ -51,6 +51,7 @@ def msgs(lines):
 
 @pytest.mark.smoke
 def test_bw_line_is_exactly_the_original_format(backend, capsys):
+    """With --bw each row is exactly the original's line, long fields included."""
     add(backend, [("Callback thread started", 20, T0, 132, "Status", "UnitTest"),
                   ("fire!", 50, T0 + 1, 7, "a_rather_long_module_name_here", "LongLoggerName")])
     code, lines, _ = run(capsys, "--bw")
@@ -63,6 +64,7 @@ def test_bw_line_is_exactly_the_original_format(backend, capsys):
 
 
 def test_colour_by_level_only_on_a_terminal(backend):
+    """Rows are coloured by level on a terminal only."""
     class Tty(object):
         def __init__(self):
             self.parts = []
@@ -88,6 +90,7 @@ def test_colour_by_level_only_on_a_terminal(backend):
 
 
 def test_n_all_and_default_200(backend, capsys):
+    """By default the last 200 rows, -n N the last N, -a all, oldest first."""
     add(backend, [("row %d" % i, 20, T0 + i, i, "m", "l") for i in range(250)])
     _, lines, _ = run(capsys, "--bw")
     assert msgs(lines) == ["row %d" % i for i in range(50, 250)]
@@ -98,6 +101,7 @@ def test_n_all_and_default_200(backend, capsys):
 
 
 def test_paging_through_all_rows(backend, capsys, monkeypatch):
+    """-a reads a big table page by page without losing or repeating rows."""
     monkeypatch.setattr(TailLog, "PAGE_ROWS", 7)
     add(backend, [("row %d" % i, 20, T0 + i, i, "m", "l") for i in range(30)])
     _, lines, _ = run(capsys, "--bw", "-a")
@@ -105,6 +109,7 @@ def test_paging_through_all_rows(backend, capsys, monkeypatch):
 
 
 def test_since_epoch_relative_and_ctime(backend, capsys):
+    """--since takes epoch, negative seconds, ctime text and 10m/3h forms."""
     now = time.time()
     add(backend, [("old", 20, now - 7200, 1, "m", "l"), ("recent", 20, now - 30, 2, "m", "l")])
     assert msgs(run(capsys, "--bw", "-s", "10m")[1]) == ["recent"]
@@ -115,6 +120,7 @@ def test_since_epoch_relative_and_ctime(backend, capsys):
 
 
 def test_level_module_logger_alone_and_together(backend, capsys):
+    """--level, --module and --logger filter alone and together; repeats mean any."""
     add(backend, [("a", 10, T0, 1, "cam", "Camera"), ("b", 30, T0, 2, "cam", "Camera"),
                   ("c", 40, T0, 3, "gps", "Camera"), ("d", 40, T0, 4, "cam", "Other"),
                   ("e", 50, T0, 5, "gps", "Nav")])
@@ -130,6 +136,7 @@ def test_level_module_logger_alone_and_together(backend, capsys):
 
 @pytest.mark.smoke
 def test_list_modules_and_loggers(backend, capsys):
+    """--list modules and --list loggers print the distinct names, sorted."""
     add(backend, [("a", 10, T0, 1, "cam", "Camera"), ("b", 10, T0, 1, "gps", "Nav"),
                   ("c", 10, T0, 1, "cam", "Nav")])
     assert run(capsys, "--list", "modules")[1] == ["cam", "gps"]
@@ -137,6 +144,7 @@ def test_list_modules_and_loggers(backend, capsys):
 
 
 def test_keywords_match_any_of_them_literally(backend, capsys):
+    """Keywords match any of them literally (% and _ too) in message, module, logger."""
     add(backend, [("disk 100% full", 30, T0, 1, "m", "l"), ("disk 1000 full", 30, T0, 2, "m", "l"),
                   ("temp_high", 30, T0, 3, "m", "l"), ("tempXhigh", 30, T0, 4, "m", "l"),
                   ("quiet", 20, T0, 5, "Sensor", "l")])
@@ -145,6 +153,7 @@ def test_keywords_match_any_of_them_literally(backend, capsys):
 
 
 def test_grep_with_context_and_separators(backend, capsys):
+    """--grep with -C/-A/-B/-i shows matches with context and -- separators."""
     add(backend, [("line %d%s" % (i, " HIT" if i in (3, 4, 12) else ""), 20, T0, i, "m", "l")
                   for i in range(20)])
     _, lines, _ = run(capsys, "--bw", "--grep", r"HIT$", "-C", "1")
@@ -159,6 +168,7 @@ def test_grep_with_context_and_separators(backend, capsys):
 
 @pytest.mark.smoke
 def test_clear_all_asks_and_yes_skips(backend, capsys):
+    """--clear-all refuses without a terminal unless --yes; --yes deletes every row."""
     db = add(backend, [("a", 10, T0, 1, "m", "l"), ("b", 10, T0, 1, "m", "l")])
     code, _, err = run_edge(capsys, "--clear-all")  # stdin is not a terminal under pytest
     assert code == 1 and err.startswith("Error: ") and "--yes" in err
@@ -169,6 +179,7 @@ def test_clear_all_asks_and_yes_skips(backend, capsys):
 
 
 def test_clear_all_on_a_terminal_takes_no_for_an_answer(backend, capsys, monkeypatch):
+    """On a terminal --clear-all deletes only after a yes."""
     db = add(backend, [("a", 10, T0, 1, "m", "l")])
 
     class Terminal(object):
@@ -210,6 +221,7 @@ def test_clear_all_reads_the_answer_from_a_pipe(backend, capsys, monkeypatch):
     (["-n", "-5"], "-n takes a number >= 0"),
 ])
 def test_bad_input_is_one_line_error_and_nothing_is_lost(backend, capsys, argv, fragment):
+    """Bad flags are one Error line, exit 1, and delete nothing."""
     db = add(backend, [("keep me", 20, T0, 1, "m", "l")])
     code, lines, err = run_edge(capsys, *argv)
     assert code == 1 and lines == []
@@ -218,12 +230,14 @@ def test_bad_input_is_one_line_error_and_nothing_is_lost(backend, capsys, argv, 
 
 
 def test_empty_or_new_database_shows_nothing(backend, capsys):
+    """A new empty database shows nothing and exits 0."""
     if backend.kind == "sqlite":  # a file that does not exist is an error (issue 11)
         open(backend.settings["db_path"], "a").close()
     assert run(capsys, "--bw") == (0, [], "")
 
 
 def test_completion_of_logger_and_module_names(backend):
+    """Logger, module and level names complete from the database ("_" literal)."""
     add(backend, [("a", 10, T0, 1, "camera_driver", "Camera"), ("b", 10, T0, 1, "cam_x", "Nav"),
                   ("c", 10, T0, 1, "gps", "CamLog")])
     parsed = argparse.Namespace(**dict((f, None) for f in TailLog._common.DB_FLAGS))
@@ -237,11 +251,13 @@ def test_completion_of_logger_and_module_names(backend):
 # -- real processes -------------------------------------------------------------
 @pytest.mark.smoke
 def test_help_and_subprocess_run(backend):
+    """-h as a process lists --grep and --clear-all."""
     out = subprocess.check_output([sys.executable, TAILLOG, "-h"], env=backend.env())
     assert b"--grep" in out and b"--clear-all" in out
 
 
 def test_closed_pipe_ends_quietly(backend):
+    """A reader that closes the pipe after one line: exit 0, nothing on stderr."""
     add(backend, [("row %d" % i, 20, T0, i, "m", "l") for i in range(3000)])
     proc = subprocess.Popen([sys.executable, TAILLOG, "--bw", "-a"], env=backend.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -273,6 +289,7 @@ class Follower(object):
 
 @pytest.mark.smoke
 def test_follow_shows_a_new_row_within_a_second(backend):
+    """-f shows each new row within a second, once, in order."""
     db = add(backend, [("before", 20, T0, 1, "m", "l")])
     f = Follower(backend)
     try:
@@ -289,6 +306,7 @@ def test_follow_shows_a_new_row_within_a_second(backend):
 
 
 def test_follow_applies_filters(backend):
+    """-f applies --level and --logger to new rows too."""
     add(backend, [("start", 40, T0, 1, "m", "l")])
     f = Follower(backend, "--level", "ERROR", "--logger", "l")
     try:

@@ -35,6 +35,7 @@ def line(ts, channel, name, value):
 
 @pytest.mark.smoke
 def test_bw_layout_is_exact(backend):
+    """With --bw each row is exactly "<ctime> [<channel>] <name> = <value>"."""
     seed([("runner4", 98), ("runner5", 93)])
     status, lines = tail(["--bw"])
     assert status == 0
@@ -43,6 +44,7 @@ def test_bw_layout_is_exact(backend):
 
 
 def test_colour_only_on_a_terminal(backend, monkeypatch):
+    """Colour only on a terminal and without --bw."""
     seed([("a", 1)])
 
     class Tty(io.StringIO if sys.version_info[0] > 2 else io.BytesIO):
@@ -59,6 +61,7 @@ def test_colour_only_on_a_terminal(backend, monkeypatch):
 
 
 def test_n_since_and_channel(backend):
+    """-n, --since and --channel select the documented rows; -n 0 shows none."""
     seed([("v", i) for i in range(10)], channel="A", ts=1000.0)
     seed([("w", 1)], channel="B", ts=2000.0)
     _, lines = tail(["--bw", "-n", "3"])
@@ -73,6 +76,7 @@ def test_n_since_and_channel(backend):
 
 
 def test_positional_filters(backend):
+    """channel:name matches exactly; other words anywhere, literally."""
     seed([("runner4", 98), ("runner5", 93), ("other", "hello world")], channel="MyModule")
     seed([("runner4", 1)], channel="Else", ts=1470130010.0)
     _, lines = tail(["--bw", "MyModule:runner4", "MyModule:runner5"])
@@ -88,6 +92,7 @@ def test_positional_filters(backend):
 
 
 def test_two_d_rows_are_readable(backend):
+    """2-D rows show as name[x,y] = value and match channel:name."""
     g = API.get_status("Grid").new2d("cells", (2, 2))
     g.set_value((1, 0), 200, timestamp=5000.0)
     assert API.flush(30)
@@ -98,12 +103,14 @@ def test_two_d_rows_are_readable(backend):
 
 
 def test_list_channels(backend):
+    """--list-channels prints channel names, sorted."""
     seed([("x", 1)], channel="Beta")
     seed([("y", 1)], channel="Alpha")
     assert tail(["--list-channels"]) == (0, ["Alpha", "Beta"])
 
 
 def test_clear_all_asks_first(backend, monkeypatch, capsys):
+    """--clear-all deletes rows only after y; channels stay usable for running programs."""
     seed([("x", 1), ("y", 2)])
     monkeypatch.setattr(sys, "stdin", io.StringIO(u"n\n"))
     status, _ = tail(["--clear-all"])
@@ -120,6 +127,7 @@ def test_clear_all_asks_first(backend, monkeypatch, capsys):
 
 
 def test_bad_since_is_a_one_line_error(backend, capsys):
+    """A bad --since is one Error line and exit 1."""
     status, lines = tail(["--since", "yesterday-ish"])
     err = capsys.readouterr().err
     assert status == 1 and lines == []
@@ -127,6 +135,7 @@ def test_bad_since_is_a_one_line_error(backend, capsys):
 
 
 def test_since_forms(backend):
+    """--since takes 1h, -60 and ctime text."""
     now = time.time()
     seed([("old", 1)], ts=now - 7200)
     seed([("new", 2)], ts=now - 10)
@@ -136,6 +145,7 @@ def test_since_forms(backend):
 
 
 def test_follow_in_process_shows_new_rows(backend):
+    """-f shows new 1-D and 2-D rows as they are stored."""
     seed([("a", 1)])
     out = io.StringIO() if sys.version_info[0] > 2 else io.BytesIO()
     seen = threading.Event()
@@ -158,6 +168,7 @@ def test_follow_in_process_shows_new_rows(backend):
 
 
 def test_completion_of_channels_and_channel_names(backend):
+    """Channels and channel:name (2-D too) complete from the database."""
     seed([("runner4", 1), ("runner5", 1)], channel="UnitTest")
     API.get_status("UnitTest").new2d("grid", (1, 1)).set_value((0, 0), 1)
     API.get_status("Other")["z"] = 1
@@ -171,6 +182,7 @@ def test_completion_of_channels_and_channel_names(backend):
 
 
 def test_help_works():
+    """-h exits 0."""
     with pytest.raises(SystemExit) as e:
         TailStatus.main(["-h"])
     assert e.value.code == 0

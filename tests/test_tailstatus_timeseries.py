@@ -44,8 +44,7 @@ def series(argv, tmp_path):
 
 @pytest.mark.smoke
 def test_words_columns_and_merging(written, tmp_path):
-    """Words expand in name order, columns keep the order given, rows < 0.01 s apart merge
-    (but never two values of one parameter), cells are empty where nothing changed."""
+    """Words expand in name order, columns keep their order, close rows merge per parameter."""
     status, lines = series(["Cryo:pressure", "temp", "-n", "1"], tmp_path)
     assert status == 0
     assert lines == ["Time,Cryo:pressure,Cryo:temp,Cryo.sub:temp",

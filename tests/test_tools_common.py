@@ -1,6 +1,7 @@
 """What every tool shares: --since parsing, error edge, closed pipes, --help, README."""
 from __future__ import absolute_import, division, print_function
 
+import errno
 import os
 import subprocess
 import sys
@@ -12,13 +13,14 @@ from CryoCore.Tools import _common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = ("ConfigTool", "ConfigUI", "TailStatus", "TailLog", "StatusExport", "StatusPlot",
-         "Snapshot", "WebServer")
-SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsnapshot",
-         "ccweb")
+         "DbSync", "Snapshot", "WebServer")
+SHORT = ("ccconfig", "ccconfigui", "ccstatus", "cclog", "ccexport", "ccplot", "ccsync",
+         "ccsnapshot", "ccweb")
 
 
 @pytest.mark.smoke
 def test_parse_since_accepts_every_documented_form():
+    """parse_since takes epoch, -60, 30s, 10m, 2h, 1d and ctime text."""
     now = 1000000.0
     assert _common.parse_since("1470130000", now) == 1470130000
     assert _common.parse_since("-60", now) == now - 60
@@ -31,12 +33,14 @@ def test_parse_since_accepts_every_documented_form():
 
 
 def test_parse_since_refuses_garbage_with_one_line():
+    """parse_since refuses garbage with a one-line ToolError naming it."""
     with pytest.raises(_common.ToolError) as info:
         _common.parse_since("yesterday-ish")
     assert "yesterday-ish" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_run_turns_errors_into_one_line_and_exit_1(capsys):
+    """run() turns an exception into one Error: line (newlines joined) and exit 1."""
     def main(argv):
         raise ValueError("bad value 'x' for\nparameter p")
     assert _common.run(main, []) == 1
@@ -45,10 +49,21 @@ def test_run_turns_errors_into_one_line_and_exit_1(capsys):
 
 
 def test_run_is_quiet_on_ctrl_c_and_closed_pipe(capsys):
+    """run(): Ctrl-C exits 130 and EPIPE exits 0, both silently; another OSError is an Error."""
     def interrupted(argv):
         raise KeyboardInterrupt()
+
+    def closed_pipe(argv):
+        raise IOError(errno.EPIPE, "Broken pipe")
+
+    def disk_full(argv):
+        raise IOError(errno.ENOSPC, "No space left on device")
     assert _common.run(interrupted, []) == 130
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")
+    assert _common.run(closed_pipe, []) == 0
+    assert capsys.readouterr() == ("", "")
+    assert _common.run(disk_full, []) == 1
+    assert capsys.readouterr().err == "Error: [Errno 28] No space left on device\n"
 
 
 def test_closed_pipe_ends_quietly():
@@ -69,6 +84,7 @@ def test_closed_pipe_ends_quietly():
 
 
 def test_colour_only_on_a_terminal_and_without_bw():
+    """use_colour is true only on a terminal and without --bw."""
     class Args(object):
         bw = False
 
@@ -83,18 +99,20 @@ def test_colour_only_on_a_terminal_and_without_bw():
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_every_tool_runs_from_a_checkout_with_help(tool):
+    """Each tool runs from a checkout (./CryoCore/Tools/X.py -h)."""
     out = subprocess.check_output([sys.executable, os.path.join(ROOT, "CryoCore", "Tools",
                                                                 tool + ".py"), "-h"])
     assert b"usage" in out.lower()
 
 
 def test_readme_names_every_tool():
+    """The README names every tool under both its names (test_install runs them installed)."""
     with open(os.path.join(ROOT, "README.md")) as f:
         readme = f.read()
     for name in TOOLS:
-        assert name + ".py" in readme
+        assert "`%s.py`" % name in readme
     for name in SHORT:
-        assert name in readme
+        assert "`%s`" % name in readme
 
 
 class _Stream(object):
@@ -116,8 +134,7 @@ class _Stream(object):
 
 
 def test_write_escapes_what_the_stream_cannot_show_and_control_characters_on_a_terminal():
-    """_common.write: unencodable characters become backslash escapes, control characters
-    from data are made visible on a terminal only, and every write is flushed."""
+    """write(): unencodable text as escapes, control characters escaped on a terminal only."""
     tty = _Stream("ascii", True)
     _common.write(u"caf\u00e9 \x1b[2J done\n", tty)
     assert u"".join(tty.parts) == u"caf\\xe9 \\x1b[2J done\n" and tty.flushed == 1

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+from conftest import importorskip  # noqa: E402
+
+importorskip("starlette")
+importorskip("httpx")
 
 from starlette.testclient import TestClient  # noqa: E402
 
@@ -224,8 +226,7 @@ def login(tmp_path):
 
 
 def test_config_write_needs_login_and_csrf_and_is_recorded(backend, login):
-    """POST /api/config: 401 without a session, 403 without the CSRF token; a good one is
-    stored (raw SQL sees it) and recorded in the log as made by the web user."""
+    """POST /api/config needs a session (401) and CSRF (403); a good one is stored, logged."""
     API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
     API.shutdown()
     API.reset()
@@ -272,8 +273,7 @@ def test_no_get_changes_state(backend, login):
 
 
 def test_beyond_localhost_reads_need_a_login_unless_public(backend, login):
-    """Bound beyond localhost, pages redirect to /login and the API answers 401; --public
-    reads without one; static files and the login itself stay open."""
+    """Beyond localhost pages and API need a login unless --public; static and login stay open."""
     write_status()
     with TestClient(make_app(Options(host="0.0.0.0", password_path=login)),
                     base_url="http://192.0.2.1") as c:
@@ -312,8 +312,7 @@ def test_cors_only_for_the_configured_origin(backend):
 
 
 def test_pages_and_assets_are_served_by_the_package_with_a_strict_policy(backend):
-    """Every page and vendored asset comes from the package; pages refer to nothing outside
-    the server; the CSP forbids inline and foreign scripts."""
+    """Pages and assets come from the package only; the CSP forbids inline, foreign scripts."""
     from CryoCore.Web._app import PAGES
     import re
     with client() as c:
@@ -342,8 +341,7 @@ def test_page_scripts_never_parse_data_as_html():
 
 
 def test_hostile_names_values_and_messages_come_back_exactly(backend):
-    """Quotes, tags, percent signs and SQL fragments in names, values and messages are
-    returned exactly (JSON escapes them; pages only ever set text)."""
+    """Hostile names, values and messages come back exactly through the JSON API."""
     hostile = u"<script>alert('x')</script> %s \"; DROP TABLE status; --"
     API.get_status(u"Chan<b>").new(u"na'me%").set_value(hostile, timestamp=T0)
     API.get_log(u"log<i>").error(hostile)
@@ -359,8 +357,7 @@ def test_hostile_names_values_and_messages_come_back_exactly(backend):
 
 
 def test_changes_lists_the_config_history_or_says_it_is_not_available(backend, login):
-    """/api/changes gives the config history since a time (a web write among it, with the
-    values before and after); without the time-travel work it is a one-line 501."""
+    """/api/changes gives the config history since a time, or a one-line 501 without it."""
     from CryoCore.Web._config_data import ConfigData
     API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
     API.shutdown()
@@ -381,6 +378,51 @@ def test_changes_lists_the_config_history_or_says_it_is_not_available(backend, l
     assert (change["path"], change["op"], change["old_value"], change["value"]) == (
         "Instrument.Motor.max_rpm", "set", "1800", "1500")
     assert change["time"] >= before
+
+
+def raw_history(backend, name):
+    """(op, old_value, value, user, host, program) of config_history rows of parameter
+    `name`, oldest first, read with the raw driver (sqlite3 / mysql-connector)."""
+    sql = ("SELECT op, old_value, value, user, host, program FROM config_history "
+           "WHERE name = '%s' ORDER BY id" % name)
+    if backend.kind == "sqlite":
+        import sqlite3
+        conn = sqlite3.connect(backend.settings["db_path"])
+    else:
+        from conftest import mysql_connect
+        conn = mysql_connect(backend.settings["db_name"])
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_web_config_write_is_in_the_history_as_the_web_user(backend, login):
+    """A logged-in POST /api/config is recorded in config_history (and shown by ConfigTool.py
+    history) as made by the web user from the client's address by WebServer.py; a write
+    from this process right after it keeps this process's account."""
+    from CryoCore.Core._config_history import who
+    from test_configtool import tool
+    API.get_config("Instrument").set_default("Motor.max_rpm", 1800)
+    API.shutdown()
+    API.reset()
+    with client(read_write=True, password_path=login) as c:
+        csrf = c.post("/api/login", json={"user": "alice", "password": PASSWORD}).json()["csrf"]
+        assert c.post("/api/config", json={"path": "Instrument.Motor.max_rpm", "value": 1500},
+                      headers={"X-CSRF-Token": csrf}).status_code == 200
+    API.get_config("Instrument").set("Motor.max_rpm", 1200)
+    API.shutdown()
+    me = who()
+    rows = raw_history(backend, "max_rpm")
+    assert rows[-2:] == [("set", "1800", "1500", "alice", "testclient", "WebServer.py"),
+                         ("set", "1500", "1200") + me]
+    code, out, err = tool(backend, "history", "Instrument.Motor.max_rpm")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "alice@testclient WebServer.py" in lines[-2] and "1800 -> 1500" in lines[-2]
+    assert "%s@%s %s" % me in lines[-1] and "alice" not in lines[-1]
 
 
 @pytest.fixture
@@ -405,8 +447,7 @@ def missing(request, tmp_path):
 
 @pytest.mark.parametrize("missing", ["sqlite", "mysql"], indirect=True)
 def test_a_missing_database_reads_as_empty_and_is_never_created(missing, monkeypatch, tmp_path):
-    """Every read endpoint answers "no data" on a database that does not exist, and the
-    server creates nothing."""
+    """Read endpoints answer "no data" for a missing database and create nothing."""
     settings, exists = missing
     path = str(tmp_path / "settings.json")
     with open(path, "w") as f:
@@ -460,8 +501,7 @@ def test_max_id2d_follows_the_grid_rows(backend):
 
 
 def test_changes_since_with_expires_adds_each_rows_expiry(backend):
-    """StatusReader.changes_since(..., expires=True) ends each row with its expires (raw SQL);
-    without it the rows keep their five fields."""
+    """changes_since(expires=True) ends each row with its expires; without it five fields."""
     from CryoCore.Core._status_reader import StatusReader
     elem = API.get_status("E").new("v", expire_time=7)
     elem.set_value(1, timestamp=T0)
@@ -487,8 +527,7 @@ def _schema_text(backend):
 
 
 def test_an_original_cryocore_database_is_shown_and_left_as_it_was(backend):
-    """Tables in the original's layout with rows written as the original did (plain
-    INSERTs): the API shows them, and schema and rows are exactly as before."""
+    """The API shows an original-layout database and leaves schema and rows as they were."""
     from CryoCore.Core import _schema
     from CryoCore.Core.InternalDB import mysql
     db = mysql("test-raw", config=backend.settings)
@@ -520,8 +559,7 @@ def test_an_original_cryocore_database_is_shown_and_left_as_it_was(backend):
 
 
 def test_viewing_config_creates_nothing_not_even_the_history(backend):
-    """Config tables in the original's layout (no history table): a read-only server shows
-    the tree and leaves the schema exactly as it was (no config_history, no version)."""
+    """A read-only server shows original config tables and creates nothing, no history."""
     from CryoCore.Core import _schema
     from CryoCore.Core.InternalDB import mysql
     db = mysql("test-raw", config=backend.settings)

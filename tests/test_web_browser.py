@@ -11,7 +11,9 @@ import pytest
 from _web import Browser, Server, have_browser
 import _webdemo
 
-pytest.importorskip("starlette")
+from conftest import importorskip  # noqa: E402
+
+importorskip("starlette")
 
 from CryoCore import API  # noqa: E402
 
@@ -56,9 +58,7 @@ def only_local_requests(browser, server):
 
 
 def test_overview_shows_changes_and_errors_from_another_process(backend, demo, browser):
-    """A status value, a grid cell and an error from another process appear on the overview
-    (live, no reload), a value past its expiry turns stale; the hostile message is shown
-    as text; nothing leaves the server."""
+    """Another process's value, cell and error appear live on the overview; expired is stale."""
     d = browser.driver
     d.get(demo.url + "/")
     browser.wait(lambda d: d.find_element("id", "status").get_attribute("data-loaded"),
@@ -91,8 +91,7 @@ def test_overview_shows_changes_and_errors_from_another_process(backend, demo, b
 
 
 def test_status_page_values_ages_stale_filter_and_trend_link(backend, demo, browser):
-    """Every value carries data-param and shows its value; an expired one is marked stale;
-    the filter hides the rest; a click opens its trend."""
+    """The status page shows each value, marks expired ones stale, filters, links its trend."""
     d = browser.driver
     d.get(demo.url + "/status")
     browser.wait(lambda d: d.find_element("id", "status").get_attribute("data-loaded"))
@@ -120,8 +119,7 @@ def test_status_page_values_ages_stale_filter_and_trend_link(backend, demo, brow
 
 
 def test_trend_plots_one_point_per_bucket_and_offers_csv(backend, demo, browser):
-    """50 rows a second apart in the last 10 minutes plot as 50 points (one bucket per
-    pixel is finer than a second); the CSV link covers the shown range."""
+    """50 rows a second apart plot as 50 points; the CSV link covers the shown range."""
     now = time.time()
     probe = API.get_status("Probe").new("trend")
     for i in range(50):
@@ -192,8 +190,7 @@ def sqlite_backend(tmp_path, monkeypatch):
 
 
 def test_five_thousand_values_load_and_filter(sqlite_backend, browser):
-    """5,000 parameters in 100 channels: the status page shows them all and the filter
-    answers quickly."""
+    """5,000 parameters in 100 channels all show on the status page and filter quickly."""
     backend = sqlite_backend
     now = time.time()
     API.shutdown_grace_period = 120
@@ -232,8 +229,7 @@ def test_five_thousand_values_load_and_filter(sqlite_backend, browser):
 
 def test_logged_in_user_changes_a_config_value_on_a_read_write_server(backend, browser,
                                                                       tmp_path):
-    """On a --read-write server a logged-in user changes a value in the config tree; the
-    database holds it and the log records the web user; a wrong value is refused in place."""
+    """A logged-in user changes a config value on a read-write server; it is stored."""
     from CryoCore.Web import _auth
     import os
     _auth.set_password("alice", "correct horse", iterations=1000,

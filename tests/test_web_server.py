@@ -13,7 +13,9 @@ import pytest
 
 from _web import ROOT, TOOL, Server
 
-pytest.importorskip("starlette")
+from conftest import importorskip  # noqa: E402
+
+importorskip("starlette")
 
 from CryoCore.Web import _auth  # noqa: E402
 
@@ -32,8 +34,7 @@ def home_env(tmp_path):
 
 
 def test_set_password_reads_stdin_and_stores_only_a_salted_hash(tmp_path):
-    """--set-password takes the password from stdin and stores a salted PBKDF2 hash in
-    ~/.cryocore/web.json, mode 0600; the file never holds the password."""
+    """--set-password reads stdin and stores only a salted hash in a 0600 web.json."""
     env = home_env(tmp_path)
     code, out, err = run_tool(["--set-password", "--user", "alice"], env, b"s3cret-pass\n")
     assert code == 0, err
@@ -66,8 +67,7 @@ def test_short_password_is_refused_with_one_line(tmp_path):
     (["--port", "0"], "--port"),
 ])
 def test_unsafe_or_incomplete_start_is_refused_with_one_line(tmp_path, args, words):
-    """Listening beyond localhost or read-write without a login, half a TLS pair or a bad
-    port: one Error line, exit 1, nothing listens."""
+    """An unsafe or incomplete start is refused with one Error line; nothing listens."""
     code, _, err = run_tool(args, home_env(tmp_path))
     assert code == 1 and err.count("\n") == 1 and err.startswith("Error: ") and words in err
 
@@ -87,8 +87,7 @@ def test_without_the_extra_one_line_names_it(tmp_path):
 
 
 def test_package_data_ships_every_static_file():
-    """setup.py's package_data patterns cover every file the pages use (an installed,
-    non-editable package serves them)."""
+    """setup.py's package_data covers every static file the pages use."""
     with open(os.path.join(ROOT, "setup.py")) as f:
         text = f.read()
     patterns = json.loads(text.split('package_data={"CryoCore.Web": ')[1].split("]")[0]
@@ -131,8 +130,7 @@ class Events(object):
 
 
 def test_stream_delivers_a_change_from_another_process_to_every_client(backend):
-    """Two SSE clients both get a status change and a log row made by another process,
-    within a second and a half (the writer's interval included)."""
+    """Two SSE clients each get another process's status change and log row in 1.5 s."""
     from urllib.request import urlopen
     server = Server(backend)
     clients = []
@@ -163,8 +161,7 @@ def test_stream_delivers_a_change_from_another_process_to_every_client(backend):
 
 
 def test_tls_serves_https_and_marks_the_session_cookie_secure(backend, tmp_path):
-    """With --certfile/--keyfile the server speaks HTTPS (certificate checked against its
-    CA) and the session cookie is Secure."""
+    """With a certificate and key the server speaks HTTPS and the session cookie is Secure."""
     import ssl
     from urllib.request import Request, urlopen
     from _tls import make_certs

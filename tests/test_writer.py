@@ -27,6 +27,7 @@ def count(sink):
 
 @pytest.mark.smoke
 def test_rows_handed_over_before_stop_are_all_stored(backend):
+    """stop() stores all 5,000 rows handed over before it, in order; twice is fine."""
     sink = make_sink(backend.settings)
     w = BackgroundWriter()
     for i in range(5000):
@@ -39,6 +40,7 @@ def test_rows_handed_over_before_stop_are_all_stored(backend):
 
 
 def test_flush_waits_until_stored(backend):
+    """flush() returns once the rows are stored, long before the interval."""
     sink = make_sink(backend.settings)
     w = BackgroundWriter(interval=30)  # only flush() can make this prompt
     w.put(sink, (1, "a"))
@@ -48,6 +50,7 @@ def test_flush_waits_until_stored(backend):
 
 
 def test_bad_row_does_not_take_its_batch_down(backend):
+    """A row the database refuses is counted as failed; the other nine are stored."""
     sink = make_sink(backend.settings)
     if backend.kind == "sqlite":  # SQLite does not enforce VARCHAR lengths: use a CHECK
         sink.db._execute("DROP TABLE wtest")
@@ -64,6 +67,7 @@ def test_bad_row_does_not_take_its_batch_down(backend):
 
 
 def test_memory_bound_counts_what_it_cannot_keep(backend):
+    """Beyond max_bytes in memory rows are dropped and counted, never silently."""
     sink = make_sink(backend.settings)
     w = BackgroundWriter(max_bytes=1000, interval=30)
     w._thread = object()  # pretend the thread runs but never drains

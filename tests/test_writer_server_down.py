@@ -16,6 +16,7 @@ def server(private_mariadb):
 
 
 def test_stopped_server_does_not_block_the_caller_and_rows_arrive_after_restart(server):
+    """With the server stopped put() never blocks; every row arrives after the restart."""
     settings = dict(server.settings("wdown"), db_timeout=2)
     db = InternalDB.mysql("w", config=settings)
     db._init_sqls(["CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY AUTO_INCREMENT, k INT)"])

@@ -17,7 +17,7 @@ import time
 import weakref
 
 from . import _settings
-from ._compat import PY2, text_type, to_text
+from ._compat import PY2, makedirs_private, text_type, to_text
 from ._exceptions import DatabaseError, NoSuchDatabase
 
 # Driver error numbers meaning "the connection is gone; reconnect and retry".
@@ -206,7 +206,7 @@ class mysql(object):
         if not self.create and not os.path.isfile(path):
             raise self._no_such_database()
         if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)  # private, as the spool and config copies
+            makedirs_private(directory)  # private (parents too), as the spool and copies
         if not os.path.exists(path):  # made here: readable by its owner only
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:

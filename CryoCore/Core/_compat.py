@@ -37,3 +37,25 @@ def one_line(e):
 def utf8_len(text):
     """Length of `text` in UTF-8 bytes."""
     return len(text.encode("utf-8", "replace"))
+
+
+def makedirs_private(path):
+    """Create `path` and any missing parents with mode 0700 (Python 3's os.makedirs gives
+    the parents the umask's mode).  Directories that exist, or that another process makes
+    meanwhile, are left as they are."""
+    import errno
+    import os
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except OSError as e:
+            if e.errno != errno.EEXIST or not os.path.isdir(d):
+                raise

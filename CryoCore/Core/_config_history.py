@@ -12,6 +12,8 @@ CryoCore records its own writes in the transaction of the change.  Writes by oth
 programs (the original's tools on a shared MySQL database) are recorded by database
 triggers where the account may create them, else by the config poller, once
 (``UNIQUE(config_id, cc_key)``, the key being the row's ``last_modified`` text).
+A program writing for someone else (the web server for its logged-in user) wraps the
+write in ``acting_as(user, host, program)``.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -19,8 +21,10 @@ import datetime
 import getpass
 import hashlib
 import os
+import contextlib
 import socket
 import sys
+import threading
 import time
 import uuid
 
@@ -104,6 +108,21 @@ _TRIGGERS = {
           'r');
         END IF; END""" % (", ".join(_COLUMNS), _PATH_OF % ("OLD", "OLD"), _WHO),
 }
+
+
+_acting = threading.local()
+
+
+@contextlib.contextmanager
+def acting_as(user, host, program):
+    """Within the block, config writes made by this thread are recorded as made by
+    (user, host, program) instead of this process's account (e.g. a web user)."""
+    before = getattr(_acting, "who", None)
+    _acting.who = (to_text(user), to_text(host), to_text(program))
+    try:
+        yield
+    finally:
+        _acting.who = before
 
 
 def who():
@@ -244,8 +263,8 @@ class Recorder(object):
         new = (None, None, None) if op in ("remove", "drop") else (
             _text(row[3]), _text(row[4]) or "string", _text(row[5]))
         old = tuple(old) if old else (None, None, None)
-        return ((t, version, cid, parent, path, name, op) + new + old + tuple(who or self._who)
-                + (key,))
+        who = who or getattr(_acting, "who", None) or self._who
+        return (t, version, cid, parent, path, name, op) + new + old + tuple(who) + (key,)
 
     def _key(self, last_modified, value, datatype, comment):
         """Our own change's key.  SQLite is shared by CryoCore programs only, which record

@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 
-from ._compat import PY2, to_text
+from ._compat import PY2, makedirs_private, to_text
 from ._settings import fingerprint
 
 FORMAT = 1
@@ -187,12 +187,7 @@ def path(settings, version):
 
 
 def _makedirs(d):
-    if not os.path.isdir(d):
-        try:
-            os.makedirs(d, 0o700)
-        except OSError:
-            if not os.path.isdir(d):  # made by another process meanwhile is fine
-                raise
+    makedirs_private(d)
 
 
 def save(settings, vc):

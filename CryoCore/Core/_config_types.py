@@ -17,8 +17,8 @@ MAX_VALUE = 256       # config.value VARCHAR(256), in characters
 MAX_COMMENT_BYTES = 65535  # config.comment TEXT
 ROOT = "root"
 
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_DOUBLE_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_INT_RE = re.compile(r"^[+-]?[0-9]+\Z")  # ASCII digits; \Z: no trailing newline
+_DOUBLE_RE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 

@@ -10,7 +10,7 @@ import logging
 from . import _read_db, _schema
 from ._compat import integer_types, string_types, to_text
 from ._read_db import NoSuchDatabase  # noqa: F401  (part of this module's API)
-from ._status_reader import native
+from ._status_reader import UnknownSource, native, source_id  # noqa: F401
 
 _COLUMNS = "id, time, level, module, line, func, logger, message, msecs"
 _LEVEL_NAMES = {"WARN": logging.WARNING, "FATAL": logging.CRITICAL}
@@ -54,14 +54,18 @@ class LogReader(_read_db.Reader):
         return self._table
 
     def rows(self, since=None, until=None, level=None, loggers=None, modules=None, text=None,
-             limit=None, after_id=None):
+             limit=None, after_id=None, source=None):
         """Log rows as dicts (id, time, level, levelname, module, line, func, logger,
         message, msecs), oldest first: since <= time < until, level >= `level`, of those
         loggers/modules, message containing `text`, id > after_id.  With `limit` and no
-        `after_id`: the newest `limit` rows; with both: the first `limit` after it."""
+        `after_id`: the newest `limit` rows; with both: the first `limit` after it.
+        `source`: only rows DbSync copied from that field source (UnknownSource if none)."""
         if not self.has_table():
             return []
         conds, args = [], []
+        if source is not None:
+            conds.append("cc_source = %s")
+            args.append(source_id(self.db, source, "log"))
         for cond, value in (("time >= %s", since), ("time < %s", until), ("id > %s", after_id)):
             if value is not None:
                 conds.append(cond)

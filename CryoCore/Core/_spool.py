@@ -23,7 +23,7 @@ import time
 
 from . import _settings
 from ._settings import fingerprint  # noqa: F401 (spool headers name their database)
-from ._compat import PY2, to_text
+from ._compat import PY2, makedirs_private, to_text
 
 try:
     import fcntl
@@ -154,8 +154,7 @@ class SpoolFile(object):
     @classmethod
     def create(cls, directory, header):
         """A new file for `header`, locked before it becomes visible to scanners."""
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)  # log messages and values: the user's only
+        makedirs_private(directory)  # log messages and values: the user's only
         name = "%s-%d-%x-%s" % (socket.gethostname().split(".")[0] or "host", os.getpid(),
                                 header["producer"], header["table"])
         tmp = os.path.join(directory, "." + name + ".tmp")

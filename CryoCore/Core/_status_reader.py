@@ -10,6 +10,11 @@ writers add in the background; without it the same queries run, slower).
 A value counts as a number when it is decimal text (``-1``, ``2.5``,
 ``1e-3``; ``NUMBER`` below): ``True``, ``nan`` or ``12 V`` are counted
 but are not numbers.
+
+On a ground database that DbSync feeds, ``source=NAME`` on the history methods
+(``history``, ``buckets``, ``time_range``, ``values_at``, ``last_values``) keeps
+only the rows copied from that field source (``cc_source``); an unknown name, or a
+database without sources, raises ``UnknownSource``.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -35,6 +40,25 @@ _MATERIALIZE = (1 << 63) - 1
 
 class UnknownParameter(ValueError):
     """A ``channel:param`` (or word) that names no status parameter."""
+
+
+class UnknownSource(ValueError):
+    """A source name no rows here came from (or a database DbSync never wrote)."""
+
+
+def source_id(db, name, table="status"):
+    """The id of DbSync source `name` whose rows `table` holds; UnknownSource if there is
+    no such source or the table has no source column (a database DbSync never wrote)."""
+    name = to_text(name)
+    if not _schema.has_sync_columns(db, table):
+        raise UnknownSource(u"no source '%s' here: this database holds no rows copied by "
+                            u"DbSync (%s has no cc_source column)" % (name, table))
+    known = dict((to_text(n), i) for i, n in db._execute(
+        "SELECT id, name FROM cc_sync_source").fetchall())
+    if name not in known:
+        raise UnknownSource(u"no such source '%s' (sources here: %s)"
+                            % (name, u", ".join(sorted(known)) or u"none"))
+    return known[name]
 
 
 def is_number(text):
@@ -73,6 +97,7 @@ class StatusReader(_read_db.Reader):
         self._params = None   # (channel, name) text -> [paramid, ...]
         self._by_id = None    # paramid -> (channel, name) text
         self._chanids = None  # channel text -> chanid
+        self._sources = {}    # (source name text, table) -> id in cc_sync_source
 
     # -- connection ---------------------------------------------------------
     def _q(self, sql, params=()):
@@ -84,6 +109,19 @@ class StatusReader(_read_db.Reader):
             db = self.db
             self._tables = all(_schema.has_table(db, t) for t in _TABLES)
         return self._tables
+
+    def check_source(self, source):
+        """Raise UnknownSource unless `source` (None: every row) is a DbSync source here."""
+        self._source(source)
+
+    def _source(self, source, column="cc_source", table="status"):
+        """(" AND column = %s", [id]) keeping rows of `source` (None: ("", []))."""
+        if source is None:
+            return "", []
+        key = (to_text(source), table)
+        if key not in self._sources:
+            self._sources[key] = source_id(self.db, source, table)
+        return " AND %s = %%s" % column, [self._sources[key]]
 
     # -- names --------------------------------------------------------------
     def _load_names(self):
@@ -167,24 +205,31 @@ class StatusReader(_read_db.Reader):
         return out
 
     # -- history --------------------------------------------------------------
-    def history(self, params, start=None, end=None):
+    def history(self, params, start=None, end=None, source=None):
         """Rows ``(timestamp, channel, name, value)`` of `params` with start <= t < end,
-        in time order (ties by row id), streamed in chunks of CHUNK rows per parameter."""
+        in time order (ties by row id), streamed in chunks of CHUNK rows per parameter.
+        An unknown parameter or source raises here, before the first row is asked for."""
         resolved = self._ids(params)
+        only = self._source(source)
         streams, names = [], []
         for key, ids in resolved:
             for paramid in ids:
-                streams.append(self._stream(paramid, len(names), start, end))
+                streams.append(self._stream(paramid, len(names), start, end, only))
                 names.append((native(key[0]), native(key[1])))
+        return self._merged(streams, names)
+
+    @staticmethod
+    def _merged(streams, names):
         for ts, _id, index, value in heapq.merge(*streams):
             channel, name = names[index]
             yield ts, channel, name, value
 
-    def _stream(self, paramid, index, start, end):
-        """(timestamp, id, index, value) of one paramid, keyset-paged along the index."""
+    def _stream(self, paramid, index, start, end, only=("", [])):
+        """(timestamp, id, index, value) of one paramid, keyset-paged along the index
+        (`only`: the source condition)."""
         last = None
         while True:
-            conds, args = ["paramid = %s"], [paramid]
+            conds, args = ["paramid = %s" + only[0]], [paramid] + only[1]
             if last is not None:
                 conds.append("timestamp >= %s AND (timestamp > %s OR id > %s)")
                 args.extend([last[0], last[0], last[1]])
@@ -205,7 +250,7 @@ class StatusReader(_read_db.Reader):
                 return
             last = rows[-1][:2]
 
-    def buckets(self, param, start, end, n):
+    def buckets(self, param, start, end, n, source=None):
         """The n equal time buckets of [start, end) of one ``(channel, name)``, computed by
         the database: a dict per non-empty bucket with t0, t1, count (every row), numeric
         (rows that are numbers), min, max, mean, first, last (of the numbers; None if none)."""
@@ -215,12 +260,13 @@ class StatusReader(_read_db.Reader):
         if not end > start:
             raise ValueError("buckets needs start < end, not %r >= %r" % (start, end))
         [(key, ids)] = self._ids([param])
+        only, sid = self._source(source)
         span = end - start
         p = _marks(len(ids))
         sql = ("SELECT g.b, g.cnt, g.nnum, g.mn, g.mx, g.av, "
-               "(SELECT f.value FROM status f WHERE f.paramid IN (%s) AND f.timestamp = g.ft "
+               "(SELECT f.value FROM status f WHERE f.paramid IN (%s)%s AND f.timestamp = g.ft "
                "AND f.value REGEXP %%s ORDER BY f.id LIMIT 1), "
-               "(SELECT l.value FROM status l WHERE l.paramid IN (%s) AND l.timestamp = g.lt "
+               "(SELECT l.value FROM status l WHERE l.paramid IN (%s)%s AND l.timestamp = g.lt "
                "AND l.value REGEXP %%s ORDER BY l.id DESC LIMIT 1) "
                "FROM (SELECT r.b AS b, COUNT(*) AS cnt, COUNT(r.num) AS nnum, MIN(r.num) AS mn, "
                "MAX(r.num) AS mx, AVG(r.num) AS av, "
@@ -228,10 +274,12 @@ class StatusReader(_read_db.Reader):
                "MAX(CASE WHEN r.num IS NULL THEN NULL ELSE r.ts END) AS lt "
                "FROM (SELECT FLOOR((timestamp - %%s) * %%s / %%s) AS b, timestamp AS ts, "
                "CASE WHEN CAST(value AS BINARY) REGEXP %%s THEN CAST(value AS DOUBLE) END AS num "
-               "FROM status WHERE paramid IN (%s) AND timestamp >= %%s AND timestamp < %%s "
-               "LIMIT %d) r GROUP BY r.b) g ORDER BY g.b" % (p, p, p, _MATERIALIZE))
-        args = (list(ids) + [NUMBER] + list(ids) + [NUMBER] + [start, n, span, NUMBER]
-                + list(ids) + [start, end])
+               "FROM status WHERE paramid IN (%s)%s AND timestamp >= %%s AND timestamp < %%s "
+               "LIMIT %d) r GROUP BY r.b) g ORDER BY g.b"
+               % (p, self._source(source, "f.cc_source")[0], p,
+                  self._source(source, "l.cc_source")[0], p, only, _MATERIALIZE))
+        ids = list(ids) + sid  # each IN (...) is followed by the source condition
+        args = ids + [NUMBER] + ids + [NUMBER] + [start, n, span, NUMBER] + ids + [start, end]
         out = []
         for b, cnt, nnum, mn, mx, av, first, last in self._q(sql, args):
             b = min(int(b), n - 1)  # a time a rounding error puts at `end` stays in the last
@@ -245,11 +293,12 @@ class StatusReader(_read_db.Reader):
             out.append(row)
         return out
 
-    def time_range(self, params, start=None, end=None):
+    def time_range(self, params, start=None, end=None, source=None):
         """``(first, last)`` timestamps of the rows of `params` with start <= t < end
         (None bounds: open), or ``(None, None)`` when there are none.  One query per
         paramid, so each is answered from the ``(paramid, timestamp)`` index."""
-        conds, bounds = ["paramid = %s"], []
+        only, bounds = self._source(source)
+        conds = ["paramid = %s" + only]
         if start is not None:
             conds.append("timestamp >= %s")
             bounds.append(start)
@@ -267,22 +316,24 @@ class StatusReader(_read_db.Reader):
         return (min(firsts), max(lasts)) if firsts else (None, None)
 
     # -- moments --------------------------------------------------------------
-    def values_at(self, t=None, channels=None):
+    def values_at(self, t=None, channels=None, source=None):
         """``(channel, name, timestamp, value, expires)``: each parameter's last row with
         timestamp <= t (t None: its newest), sorted by channel, name; none yet: left out."""
         if not self.has_tables():
             return []
+        only = self._source(source, "s2.cc_source")
         paramids = None if channels is None else self._paramids_of_channels(channels)
         if paramids is not None and not paramids:
             return []
-        best = self._last_rows(paramids, t)
+        best = self._last_rows(paramids, t, only)
         return [(native(k[0]), native(k[1]), v[0], v[2], v[3]) for k, v in sorted(best.items())]
 
-    def last_values(self, params, t=None):
+    def last_values(self, params, t=None, source=None):
         """``{(channel, name): (timestamp, value, expires)}`` of each of `params` by t
         (t None: newest); parameters that do not exist (yet) or have no row are left out."""
         if not self.has_tables():
             return {}
+        only = self._source(source, "s2.cc_source")
         names = self._names()
         if any(_key(*p) not in names for p in params):
             names = self._names(refresh=True)
@@ -290,14 +341,16 @@ class StatusReader(_read_db.Reader):
         paramids = [i for key in wanted for i in names.get(key, ())]
         if not paramids:
             return {}
-        best = self._last_rows(paramids, t)
+        best = self._last_rows(paramids, t, only)
         return dict((wanted[k], (v[0], v[2], v[3])) for k, v in best.items() if k in wanted)
 
-    def _last_rows(self, paramids, t):
+    def _last_rows(self, paramids, t, only=("", [])):
         """{(channel, name) text: (timestamp, id, value, expires)} of the newest row by t
-        of each paramid (all parameters if `paramids` is None)."""
+        of each paramid (all parameters if `paramids` is None; `only`: the source
+        condition on s2)."""
         cond, args = (("s2.timestamp <= %s", [t]) if t is not None
                       else ("s2.timestamp IS NOT NULL", []))
+        cond, args = cond + only[0], args + only[1]
         best = {}
         for chunk in ([None] if paramids is None else _chunks(paramids)):
             where = "" if chunk is None else " WHERE p.paramid IN (%s)" % _marks(len(chunk))

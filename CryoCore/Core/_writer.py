@@ -73,6 +73,7 @@ class _Lane(object):
         self.skip_through = 0       # spool entries up to this seq are already stored
         self.replayed_seq = 0
         self.sequenced = None
+        self.prepared = False       # sink.prepare() ran once (it may add the sequence columns)
         self.down_until = 0.0
         self.backoff = 0.0
         self.left_reported = False  # "left in <spool>" said already (at stop)
@@ -667,8 +668,8 @@ class BackgroundWriter(object):
                 lane.sequenced = bool(sink.sequenced)
             elif _schema.has_sequence_columns(sink.db, sink.table):
                 lane.sequenced = True
-            elif _schema.has_table(sink.db, sink.table):
-                lane.sequenced = False
+            elif lane.prepared and _schema.has_table(sink.db, sink.table):
+                lane.sequenced = False  # only after prepare(), which may add the columns
         return lane.sequenced
 
     def _not_yet_stored(self, lane, entries):
@@ -713,6 +714,7 @@ class BackgroundWriter(object):
         sink = lane.sink
         items = [e[1] for e in entries]
         rows = sink.prepare(items)
+        lane.prepared = True
         if lane.sequenced is None:
             self._check_sequenced(lane)
         with sink.db._transaction():

@@ -46,6 +46,8 @@ def build_parser():
     parser.add_argument("-v", "--version", dest="version", default=None,
                         help="config version (default: the one default_version named at T)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--source", metavar="NAME",
+                        help="status and log rows DbSync copied from this field source only")
     return parser
 
 
@@ -93,13 +95,13 @@ def config_part(db_cfg, t, version, words):
     return out, set(roots)
 
 
-def status_part(db_cfg, t, words):
+def status_part(db_cfg, t, words, source=None):
     """[{"channel", "name", "value", "timestamp", "age"}] at t, and the words it knew."""
     reader = StatusReader(db_cfg)
     try:
         channels = set(to_text(c) for c in reader.channels())
         wanted = [w for w in words if w in channels]
-        rows = reader.values_at(t, wanted) if words else reader.values_at(t)
+        rows = reader.values_at(t, wanted if words else None, source)
     except _read_db.NoSuchDatabase:
         return [], set()
     finally:
@@ -108,14 +110,14 @@ def status_part(db_cfg, t, words):
              "age": t - ts} for c, n, ts, v, _ in rows], set(wanted)
 
 
-def log_part(db_cfg, t, window, words):
+def log_part(db_cfg, t, window, words, source=None):
     """Log rows (dicts) in [t - window, t + window], and the words it knew as loggers."""
     reader = LogReader(db_cfg)
     try:
         loggers = set(to_text(n) for n in reader.loggers())
         wanted = [w for w in words if w in loggers]
         rows = reader.rows(since=t - window, until=t + window,
-                           loggers=wanted if words else None)
+                           loggers=wanted if words else None, source=source)
     except _read_db.NoSuchDatabase:
         return [], set()
     finally:
@@ -123,12 +125,13 @@ def log_part(db_cfg, t, window, words):
     return rows, set(wanted)
 
 
-def snapshot(db_cfg, t, window=30.0, version=None, words=()):
-    """The report as a JSON-able dict: {"at", "config", "status", "logs"}."""
+def snapshot(db_cfg, t, window=30.0, version=None, words=(), source=None):
+    """The report as a JSON-able dict: {"at", "config", "status", "logs"} (`source`: the
+    status and log rows DbSync copied from that field source only)."""
     words = [to_text(w) for w in words]
     config, in_config = config_part(db_cfg, t, version, words)
-    status, in_status = status_part(db_cfg, t, words)
-    logs, in_logs = log_part(db_cfg, t, window, words)
+    status, in_status = status_part(db_cfg, t, words, source)
+    logs, in_logs = log_part(db_cfg, t, window, words, source)
     unknown = [w for w in words if w not in in_config | in_status | in_logs]
     if unknown:
         raise _common.ToolError("%s names no config path, status channel or logger at %s"
@@ -184,7 +187,9 @@ def main(argv=None):
     _common.apply_db_flags(args)
     t = _common.parse_since(args.at) if args.at else time.time()
     window = _seconds(args.window)
-    report = snapshot(_common.db_flags(args) or None, t, window, args.version, args.words)
+    source = _common.stored_form(args.source) if args.source is not None else None
+    report = snapshot(_common.db_flags(args) or None, t, window, args.version, args.words,
+                      source)
     if args.format == "json":
         _emit(json.dumps(report, sort_keys=True, default=to_text))
     else:

@@ -36,6 +36,8 @@ def build_parser():
     parser.add_argument("--fill", action="store_true",
                         help="carry the last value into steps (or wide rows) without one")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--source", metavar="NAME",
+                        help="only rows DbSync copied from this field source")
     return parser
 
 
@@ -67,8 +69,9 @@ def select(reader, words):
 class Export(object):
     """One export: the selected parameters' rows, resampled if asked, as a format wants."""
 
-    def __init__(self, reader, params, since, until, every=None, fill=False, progress=None):
-        self.reader, self.params = reader, params
+    def __init__(self, reader, params, since, until, every=None, fill=False, progress=None,
+                 source=None):
+        self.reader, self.params, self.source = reader, params, source
         self.since, self.until = since, until
         self.every, self.fill = every, fill
         self.progress = progress
@@ -78,11 +81,11 @@ class Export(object):
         if not (self.fill and self.since is not None):
             return {}
         return dict((tuple(k), v[1]) for k, v in
-                    self.reader.last_values(self.params, self.since).items())
+                    self.reader.last_values(self.params, self.since, self.source).items())
 
     def rows(self, show_progress=True):
         """The rows to write: ``(timestamp, channel, parameter, value)`` in time order."""
-        rows = self.reader.history(self.params, self.since, self.until)
+        rows = self.reader.history(self.params, self.since, self.until, self.source)
         if show_progress and self.progress is not None:
             rows = self.progress.wrap(rows)
         if self.every is not None:
@@ -131,12 +134,14 @@ def main(argv=None, out=None):
     reader = StatusReader(db_cfg=_common.db_flags(args))
     try:
         params = select(reader, args.words)
+        source = _common.stored_form(args.source) if args.source is not None else None
+        reader.check_source(source)  # before a file is made
         progress = None
         data_stream = None if args.output else (out or sys.stdout)
         if not args.no_progress and _progress_wanted(data_stream):
             from CryoCore.Tools._progress import Progress
             progress = Progress(start=since, end=until)
-        export = Export(reader, params, since, until, args.every, args.fill, progress)
+        export = Export(reader, params, since, until, args.every, args.fill, progress, source)
         _write(export, fmt, args, out)
     finally:
         reader.close()

@@ -35,6 +35,8 @@ def build_parser():
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write a picture (.png or .svg); default: a chart in the terminal")
     parser.add_argument("--title", help="the picture's title")
+    parser.add_argument("--source", metavar="NAME",
+                        help="only rows DbSync copied from this field source")
     parser.add_argument("--size", metavar="WxH",
                         help="picture size in pixels (default %dx%d)" % DEFAULT_SIZE)
     return parser
@@ -88,7 +90,8 @@ def plan(argv):
     reader = StatusReader(db_cfg=_common.db_flags(args))
     try:
         params = reader.select([_common.stored_form(w) for w in args.words])
-        start, end = _plot_data.time_range(reader, params, since, until)
+        args.source = _common.stored_form(args.source) if args.source is not None else None
+        start, end = _plot_data.time_range(reader, params, since, until, args.source)
     except BaseException:
         reader.close()
         raise
@@ -101,7 +104,7 @@ def picture(args, size, reader, params, start, end):
     from CryoCore.Tools import _plot_data, _plot_png
     units = _units.lookup(params, _common.db_flags(args))
     series = _plot_data.series(reader, params, start, end, _plot_png.buckets_for(size[0]),
-                               units, _warn)
+                               units, _warn, args.source)
     return _plot_png.figure(_plot_data.axes_groups(series), start, end, size[0], size[1],
                             args.title)
 
@@ -111,7 +114,7 @@ def chart(args, reader, params, start, end, out):
     from CryoCore.Tools import _plot_data, _plot_term
     columns, lines = _plot_term.size(out)
     series = _plot_data.series(reader, params, start, end, _plot_term.buckets_for(columns),
-                               None, _warn)
+                               None, _warn, args.source)
     return _plot_term.chart(series, start, end, columns, lines, _common.use_colour(args, out),
                             args.title)
 

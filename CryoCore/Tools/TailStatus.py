@@ -342,13 +342,16 @@ def _timeseries(args, since, out):
     from CryoCore.Tools import _timeseries
     until = _common.parse_since(args.until) if args.until else None
     reader = StatusReader(db_cfg=_common.db_settings(args, "status"))
+    source = _common.stored_form(args.source) if args.source is not None else None
     try:
         params = reader.select(args.filters) if args.filters else reader.parameters()
+        reader.check_source(source)  # before a file is made
+        lines = _timeseries.rows(reader, params, since, until, args.fill, source)
         if args.timeseries == "-":
-            _write(_timeseries.rows(reader, params, since, until, args.fill), out)
+            _write(lines, out)
             return 0
         with io.open(args.timeseries, "w", encoding="utf-8", newline="") as f:
-            for line in _timeseries.rows(reader, params, since, until, args.fill):
+            for line in lines:
                 f.write(line + u"\n")
     finally:
         reader.close()

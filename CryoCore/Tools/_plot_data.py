@@ -32,11 +32,13 @@ class Series(object):
         return len(self.x)
 
 
-def time_range(reader, params, since=None, until=None):
-    """``[start, end)`` to plot: the given bounds, else the first/last stored row."""
+def time_range(reader, params, since=None, until=None, source=None):
+    """``[start, end)`` to plot: the given bounds, else the first/last stored row (of
+    `source`, the DbSync field source, if given)."""
+    reader.check_source(source)
     if since is not None and until is not None:
         return since, until
-    first, last = reader.time_range(params, since, until)
+    first, last = reader.time_range(params, since, until, source)
     if first is None:
         raise _common.ToolError("no values of %s in that time range"
                                 % ", ".join("%s:%s" % p for p in params))
@@ -52,12 +54,12 @@ def _just_after(t):
     return t + max(abs(t) * 1e-12, 1e-6)
 
 
-def series(reader, params, start, end, n, units=None, warn=None):
+def series(reader, params, start, end, n, units=None, warn=None, source=None):
     """A Series per parameter that has numbers in range; the others are reported via
     `warn` when some are plotted, else the error says why there is nothing to plot."""
     out, skipped = [], []
     for p in params:
-        s = Series(p, reader.buckets(p, start, end, n), (units or {}).get(p))
+        s = Series(p, reader.buckets(p, start, end, n, source), (units or {}).get(p))
         (out if len(s) else skipped).append(s)
     names = ", ".join(s.label for s in skipped)
     if not out:

@@ -23,12 +23,14 @@ def csv_cell(text):
     return text
 
 
-def rows(reader, params, start=None, end=None, fill=False):
-    """Lines (text, no newline) of the CSV: the header, then one per moment."""
+def rows(reader, params, start=None, end=None, fill=False, source=None):
+    """Lines (text, no newline) of the CSV: the header, then one per moment (`source`:
+    only rows DbSync copied from that field source)."""
     seed = {}
     if fill and start is not None:
-        seed = dict((tuple(k), v[1]) for k, v in reader.last_values(params, start).items())
-    return lines(reader.history(params, start, end), params, fill, seed)
+        seed = dict((tuple(k), v[1])
+                    for k, v in reader.last_values(params, start, source).items())
+    return lines(reader.history(params, start, end, source), params, fill, seed)
 
 
 def lines(history, params, fill=False, seed=None):

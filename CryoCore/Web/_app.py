@@ -284,7 +284,8 @@ class Server(object):
             raise BadRequest("path and version must be text")
         if not isinstance(value, (str, int, float, bool)):
             raise BadRequest("value must be text, a number or a boolean")
-        result = await self.run(self.config.set, version, path, value)
+        author = (session.user, client_host(request), "WebServer.py")
+        result = await self.run(self.config.set, version, path, value, author)
         _record_write(session.user, result, request)
         return JSONResponse(result)
 
@@ -366,10 +367,15 @@ class Server(object):
             "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def client_host(request):
+    """The address the request came from ("?" if the server cannot tell)."""
+    return request.client.host if request.client else "?"
+
+
 def _record_write(user, result, request):
     """Record a config write as made by the web user (a row of logger CryoCore.Web)."""
     from CryoCore import API
-    client = request.client.host if request.client else "?"
+    client = client_host(request)
     API.get_log("CryoCore.Web").info(
         "config %s = %r (version %s) set by web user %s from %s",
         result["path"], result["value"], result["version"], user, client)

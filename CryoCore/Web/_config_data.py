@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import threading
 import time
 
-from CryoCore.Core import Config, _config_io, _config_store, _read_db, _schema
+from CryoCore.Core import Config, _config_history, _config_io, _config_store, _read_db, _schema
 from CryoCore.Core import _config_types as T
 from CryoCore.Core._exceptions import NoSuchParameterException, NoSuchVersionException
 
@@ -122,14 +122,16 @@ class ConfigData(object):
             rows = _config_past.changes(store.db, version, root or "", since)
         return {"version": version, "root": root or "", "since": since, "changes": rows}
 
-    def set(self, version, path, value):
-        """Set an existing parameter, type-checked as ConfigTool's quick-hand; its new node."""
+    def set(self, version, path, value, author):
+        """Set an existing parameter, type-checked as ConfigTool's quick-hand; its new node.
+        `author` (user, host, program) is who the config history records."""
         store = self._find_store()
         if store is None:
             raise NotFound("no config database yet")
         vc = self._version(store, version or self.default_version(store))
         try:
-            store.set(vc, path, value, check=True)
+            with _config_history.acting_as(*author):
+                store.set(vc, path, value, check=True)
         except NoSuchParameterException as e:
             raise NotFound(str(e))
         node = vc.lookup_id(T.join("", path))
