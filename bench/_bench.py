@@ -26,9 +26,23 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+_clock = getattr(time, "perf_counter", time.time)
+
+
+def best(fn, repeat):
+    """The shortest of `repeat` runs of `fn()`, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = _clock()
+        fn()
+        times.append(_clock() - start)
+    return min(times)
 
 
 def server():

@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -20,17 +19,9 @@ from CryoCore import API  # noqa: E402
 from CryoCore.Core import _config_lkg  # noqa: E402
 from CryoCore.Core._config_store import Store  # noqa: E402
 
-_clock = getattr(time, "perf_counter", time.time)
-
-
 def best(fn, repeat=5):
     """Best of `repeat` runs, in ms."""
-    times = []
-    for _ in range(repeat):
-        start = _clock()
-        fn()
-        times.append(_clock() - start)
-    return min(times) * 1000.0
+    return _bench.best(fn, repeat) * 1000.0
 
 
 def main():

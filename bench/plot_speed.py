@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 import os
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -27,12 +26,7 @@ ROUNDS = 3
 
 
 def best(fn):
-    times = []
-    for _ in range(ROUNDS):
-        start = time.time()
-        fn()
-        times.append(time.time() - start)
-    return min(times)
+    return _bench.best(fn, ROUNDS)
 
 
 def main():

@@ -72,15 +72,6 @@ def fill(db, rows):
                 "%s, 1, %s FROM %s t" % (BASE, STEP, pid, value, source))
 
 
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.time()
-        fn()
-        times.append(time.time() - start)
-    return min(times)
-
-
 def main():
     args = parse()
     from CryoCore.Core import _status_upkeep
@@ -115,8 +106,8 @@ def main():
             def history():
                 out["h"] = sum(1 for _ in reader.history([param], start, end))
 
-            tb, tr = best(buckets, args.repeat), best(raw, args.repeat)
-            th = best(history, 1)
+            tb, tr = _bench.best(buckets, args.repeat), _bench.best(raw, args.repeat)
+            th = _bench.best(history, 1)
             assert sum(b["count"] for b in out["b"]) == len(out["r"]) == out["h"]
             print("%-6s %8d %10.3f %10.3f %10.3f %8.1f"
                   % (name, len(out["r"]), tb, tr, th, tr / tb))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import ROOT, mysql_connect, new_mysql_database, require_mysql, write_settings
 
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "DbSync.py")
@@ -81,6 +83,21 @@ def drop(settings):
         conn = mysql_connect()
         conn.cursor().execute("DROP DATABASE IF EXISTS `%s`" % settings["db_name"])
         conn.close()
+
+
+@pytest.fixture
+def field(tmp_path):
+    """A field SQLite database (the common case: the embedded default on an instrument)."""
+    from conftest import make_backend
+    return make_backend("sqlite", tmp_path)[0]
+
+
+@pytest.fixture
+def ground(tmp_path):
+    """A fresh ground MariaDB database: (settings, settings file)."""
+    settings, path = ground_mysql(tmp_path)
+    yield settings, path
+    drop(settings)
 
 
 def produce(backend, n, tag, rate=None, hostile=False, wait=True):

@@ -4,7 +4,6 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,20 +11,14 @@ import time
 
 import pytest
 
+from _mariadb import free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "CryoCore", "Tools", "WebServer.py")
 SCREENSHOTS = os.path.join(ROOT, "test-artifacts", "screenshots")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 from conftest import IN_CI  # noqa: E402 (one CI test for the whole suite)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(url, timeout=5, ca=None):

@@ -11,24 +11,9 @@ import time
 
 import pytest
 
-from _sync import (assert_equal_tables, drop, field_rows, ground_mysql, ground_rows,
-                   ground_sqlite, produce, raw, sync, sync_proc)
+from _sync import (assert_equal_tables, drop, field, field_rows, ground, ground_rows,  # noqa: F401
+                   ground_sqlite, produce, raw, sync, sync_proc)  # (field, ground: fixtures)
 from conftest import ROOT, wait_exit
-
-
-@pytest.fixture
-def field(tmp_path):
-    """A field SQLite database (the common case: the embedded default on an instrument)."""
-    from conftest import make_backend
-    return make_backend("sqlite", tmp_path)[0]
-
-
-@pytest.fixture
-def ground(tmp_path):
-    """A fresh ground MariaDB database: (settings, settings file)."""
-    settings, path = ground_mysql(tmp_path)
-    yield settings, path
-    drop(settings)
 
 
 @pytest.mark.smoke

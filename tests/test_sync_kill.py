@@ -7,25 +7,10 @@ import signal
 import sqlite3
 import time
 
-import pytest
-
-from _sync import assert_equal_tables, drop, ground_mysql, produce, raw, sync, sync_proc
-from conftest import make_backend
+from _sync import (assert_equal_tables, field, ground, produce, raw, sync,  # noqa: F401
+                   sync_proc)  # (field, ground: fixtures)
 
 KILLS = 22
-
-
-@pytest.fixture
-def field(tmp_path):
-    backend, _ = make_backend("sqlite", tmp_path)
-    return backend
-
-
-@pytest.fixture
-def ground(tmp_path):
-    settings, path = ground_mysql(tmp_path)
-    yield settings, path
-    drop(settings)
 
 
 def fill(path, n):

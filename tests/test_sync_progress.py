@@ -12,11 +12,7 @@ from conftest import ROOT, importorskip, make_backend
 importorskip("pyte")  # CI-aware: missing in CI fails
 
 
-@pytest.fixture
-def ground(tmp_path):
-    settings, path = ground_mysql(tmp_path)
-    yield settings, path
-    drop(settings)
+from _sync import ground  # noqa: F401,E402  (a fixture)
 
 
 def test_progress_bar_then_summary(tmp_path, ground):

@@ -9,17 +9,11 @@ import time
 
 import pytest
 
-from _sync import (assert_equal_tables, drop, field_rows, ground_mysql, ground_rows, produce,
-                   raw, sync, sync_proc)
-from conftest import MYSQL_SERVER, make_backend, wait_exit, write_settings
+from _sync import (assert_equal_tables, drop, field, field_rows, ground_mysql,  # noqa: F401
+                   ground_rows, produce, raw, sync, sync_proc)  # (field: a fixture)
+from conftest import MYSQL_SERVER, wait_exit, write_settings
 
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 7), reason="the proxy is asyncio")
-
-
-@pytest.fixture
-def field(tmp_path):
-    backend, _ = make_backend("sqlite", tmp_path)
-    return backend
 
 
 @pytest.fixture

@@ -38,9 +38,8 @@ _COLUMNS = ("time", "version", "config_id", "parent", "path", "name", "op", "val
             "comment", "old_value", "old_datatype", "old_comment", "user", "host", "program",
             "cc_key")
 
-_MYSQL_TABLE = """CREATE TABLE IF NOT EXISTS config_history (
-    id BIGINT PRIMARY KEY AUTO_INCREMENT,
-    time DOUBLE NOT NULL,
+# The columns after the id, the same on both backends (the id and the indexes differ).
+_COLUMNS_DDL = """time DOUBLE NOT NULL,
     version VARCHAR(128) NOT NULL,
     config_id INTEGER NOT NULL,
     parent INTEGER,
@@ -56,35 +55,23 @@ _MYSQL_TABLE = """CREATE TABLE IF NOT EXISTS config_history (
     user VARCHAR(128),
     host VARCHAR(255),
     program VARCHAR(255),
-    cc_key VARCHAR(64) NOT NULL,
+    cc_key VARCHAR(64) NOT NULL"""
+
+_MYSQL_TABLE = """CREATE TABLE IF NOT EXISTS config_history (
+    id BIGINT PRIMARY KEY AUTO_INCREMENT,
+    %s,
     UNIQUE KEY cc_once (config_id, cc_key),
     INDEX cc_at (version, config_id, time)
-) CHARACTER SET utf8mb4"""
+) CHARACTER SET utf8mb4""" % _COLUMNS_DDL
 # cc_at serves the tree at T (last row per config_id up to T, then that row by all three
 # columns) and a version's changes.  No index on time alone: the planner would join the
 # rows back by time, and one transaction's rows (a baseline, an import) share one time.
 
 _SQLITE_TABLE = [
     """CREATE TABLE IF NOT EXISTS config_history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        time DOUBLE NOT NULL,
-        version VARCHAR(128) NOT NULL,
-        config_id INTEGER NOT NULL,
-        parent INTEGER,
-        path TEXT,
-        name VARCHAR(128),
-        op VARCHAR(16) NOT NULL,
-        value VARCHAR(256),
-        datatype VARCHAR(16),
-        comment TEXT,
-        old_value VARCHAR(256),
-        old_datatype VARCHAR(16),
-        old_comment TEXT,
-        user VARCHAR(128),
-        host VARCHAR(255),
-        program VARCHAR(255),
-        cc_key VARCHAR(64) NOT NULL,
-        UNIQUE(config_id, cc_key))""",
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    %s,
+    UNIQUE(config_id, cc_key))""" % _COLUMNS_DDL,
     "CREATE INDEX IF NOT EXISTS config_history_at ON config_history(version, config_id, time)",
 ]
 

@@ -38,26 +38,14 @@ def _like(text):
     return u"%" + escaped + u"%"
 
 
-class LogReader(object):
+class LogReader(_read_db.Reader):
     """Read-only access to the log database (settings: log service, `db_cfg` wins)."""
 
+    SERVICE = "log"
+
     def __init__(self, db_cfg=None, name="LogReader"):
-        self._db_cfg = db_cfg
-        self._name = name
-        self._db = None
+        _read_db.Reader.__init__(self, db_cfg, name)
         self._table = False
-
-    @property
-    def db(self):
-        """The ``InternalDB`` connection (opened on first use; NoSuchDatabase if missing)."""
-        if self._db is None:
-            self._db = _read_db.open_db("log", self._db_cfg, self._name)
-        return self._db
-
-    def close(self):
-        """Close the connection (a later call reopens it)."""
-        if self._db is not None:
-            self._db.close()
 
     def has_table(self):
         """Whether the database holds the ``log`` table (checked until it appears)."""

@@ -1,4 +1,4 @@
-"""Connections for viewers: like InternalDB's, but they never create anything.
+"""Connections for viewers: InternalDB's with ``create=False``, so they never create anything.
 
 A MySQL database or SQLite file that does not exist raises ``NoSuchDatabase``
 instead of being created, and a SQLite file is opened as it is (no switch to
@@ -8,15 +8,12 @@ the library lacks it, ``FLOOR``, so the readers' SQL is the same on both backend
 from __future__ import absolute_import, division, print_function
 
 import math
-import os
 import re
 import sqlite3
 
 from . import InternalDB
-from ._compat import PY2, one_line, to_text
+from ._compat import to_text
 from ._exceptions import DatabaseError, NoSuchDatabase  # noqa: F401  (one class for all viewers)
-
-_UNKNOWN_DATABASE = 1049
 
 
 def open_db(service, db_cfg=None, name=None):
@@ -28,6 +25,29 @@ def open_db(service, db_cfg=None, name=None):
     with db._lock:
         db._connection()
     return db
+
+
+class Reader(object):
+    """What the readers share: a ``ReadOnlyDB`` on `SERVICE`, opened on first use."""
+
+    SERVICE = None  # "status" or "log"
+
+    def __init__(self, db_cfg=None, name=None):
+        self._db_cfg = db_cfg
+        self._name = name
+        self._db = None
+
+    @property
+    def db(self):
+        """The ``InternalDB`` connection (opened on first use; NoSuchDatabase if missing)."""
+        if self._db is None:
+            self._db = open_db(self.SERVICE, self._db_cfg, self._name)
+        return self._db
+
+    def close(self):
+        """Close the connection (a later call reopens it)."""
+        if self._db is not None:
+            self._db.close()
 
 
 def _regexp(pattern, value, _cache={}):
@@ -45,44 +65,24 @@ def _floor(x):
 
 
 class ReadOnlyDB(InternalDB.mysql):
-    """An ``InternalDB.mysql`` that refuses, rather than creates, a missing database."""
+    """An ``InternalDB.mysql(create=False)`` whose SQLite connections know REGEXP and FLOOR."""
 
-    def _missing(self):
-        err = NoSuchDatabase("no such database %s (viewers never create one)" % self.describe())
-        err.connection_error = False
-        return err
+    def __init__(self, name, **kwargs):
+        kwargs["create"] = False
+        InternalDB.mysql.__init__(self, name, **kwargs)
 
     def _connect_sqlite(self):
-        path = self.settings["db_path"]
-        if not os.path.isfile(path):
-            raise self._missing()
+        conn = InternalDB.mysql._connect_sqlite(self)
         try:
-            conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
-                                   isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=%d" % int(self.timeout * 1000))
             conn.create_function("regexp", 2, _regexp)
             try:
                 conn.execute("SELECT floor(1.5)")
             except sqlite3.OperationalError:  # built without the math functions
                 conn.create_function("floor", 1, _floor)
         except sqlite3.Error as e:
-            err = DatabaseError("cannot open SQLite database %s: %s" % (path, e))
+            conn.close()
+            err = DatabaseError("cannot open SQLite database %s: %s"
+                                % (self.settings["db_path"], e))
             err.connection_error = True
             raise err
-        if PY2:  # pragma: no cover
-            conn.text_factory = lambda b: b.decode("utf-8", "replace")
         return conn
-
-    def _connect_mysql(self):
-        try:
-            import mysql.connector as driver
-        except ImportError:
-            raise DatabaseError("db_type is mysql but mysql-connector-python is not installed")
-        try:
-            return self._with_timeout(driver.connect(**self._mysql_args()))
-        except driver.errors.Error as e:
-            if getattr(e, "errno", None) == _UNKNOWN_DATABASE:
-                raise self._missing()
-            err = DatabaseError("cannot connect to %s: %s" % (self.describe(), one_line(e)))
-            err.connection_error = True
-            raise err

@@ -333,33 +333,44 @@ def add_sequence_columns(db, table):
     adds the columns with ALGORITHM=INSTANT and builds the index in place
     (NOCOPY, LOCK=NONE); SQLite's ADD COLUMN only changes the schema.
     """
+    _add_indexed_columns(db, table, has_sequence_columns,
+                         zip(SEQ_COLUMNS, ("BIGINT", "BIGINT")), "cc_seq", unique=False)
+
+
+def _add_indexed_columns(db, table, has_columns, columns, key, unique):
+    """Add the nullable `columns` ((name, MySQL type), ...) to `table` and an index
+    named `key` over them (``<table>_<key>`` on SQLite), each only if missing
+    (`has_columns(db, table)` tells whether the columns are there)."""
+    columns = list(columns)
+    names = ", ".join(name for name, _ in columns)
+    index = "UNIQUE INDEX" if unique else "INDEX"
     if db.is_sqlite:
         from ._exceptions import DatabaseError
-        if not has_sequence_columns(db, table):
-            for column in SEQ_COLUMNS:
+        if not has_columns(db, table):
+            for column, _ in columns:
                 try:
                     db._execute("ALTER TABLE %s ADD COLUMN %s INTEGER" % (table, column))
                 except DatabaseError as e:
                     if "duplicate column" not in str(e):  # another process was first
                         raise
-        db._execute("CREATE INDEX IF NOT EXISTS %s_cc_seq ON %s(cc_producer, cc_seq)"
-                    % (table, table))
+        db._execute("CREATE %s IF NOT EXISTS %s_%s ON %s(%s)"
+                    % (index, table, key, table, names))
         return
-    has_columns = has_sequence_columns(db, table)
-    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_seq'"
-                                 % table).fetchall())
-    if has_columns and has_index:
+    has_cols = has_columns(db, table)
+    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = '%s'"
+                                 % (table, key)).fetchall())
+    if has_cols and has_index:
         return
     # Building the index reads every row of a big table: more than db_timeout allows.
     from .InternalDB import mysql
     slow = mysql(db.name + "-migrate", config=dict(db.settings, db_timeout=MIGRATION_TIMEOUT))
     try:
-        if not has_columns:
+        if not has_cols:
             _alter(slow, table,
-                   "ADD COLUMN cc_producer BIGINT NULL, ADD COLUMN cc_seq BIGINT NULL",
+                   ", ".join("ADD COLUMN %s %s NULL" % column for column in columns),
                    (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
         if not has_index:
-            _alter(slow, table, "ADD INDEX cc_seq (cc_producer, cc_seq)",
+            _alter(slow, table, "ADD %s %s (%s)" % (index, key, names),
                    (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
     finally:
         slow.close()
@@ -420,32 +431,5 @@ def has_sync_columns(db, table):
 def add_sync_columns(db, table):
     """Add the nullable source columns and their unique key to `table` if missing
     (without rewriting rows where the server allows it, as add_sequence_columns)."""
-    if db.is_sqlite:
-        from ._exceptions import DatabaseError
-        if not has_sync_columns(db, table):
-            for column in SYNC_COLUMNS:
-                try:
-                    db._execute("ALTER TABLE %s ADD COLUMN %s INTEGER" % (table, column))
-                except DatabaseError as e:
-                    if "duplicate column" not in str(e):  # another process was first
-                        raise
-        db._execute("CREATE UNIQUE INDEX IF NOT EXISTS %s_cc_sync ON %s(cc_source, cc_field_id)"
-                    % (table, table))
-        return
-    has_columns = has_sync_columns(db, table)
-    has_index = bool(db._execute("SHOW INDEX FROM %s WHERE Key_name = 'cc_sync'"
-                                 % table).fetchall())
-    if has_columns and has_index:
-        return
-    from .InternalDB import mysql
-    slow = mysql(db.name + "-migrate", config=dict(db.settings, db_timeout=MIGRATION_TIMEOUT))
-    try:
-        if not has_columns:
-            _alter(slow, table,
-                   "ADD COLUMN cc_source INTEGER NULL, ADD COLUMN cc_field_id BIGINT NULL",
-                   (", ALGORITHM=INSTANT", ", ALGORITHM=NOCOPY", ""))
-        if not has_index:
-            _alter(slow, table, "ADD UNIQUE INDEX cc_sync (cc_source, cc_field_id)",
-                   (", ALGORITHM=NOCOPY, LOCK=NONE", ", ALGORITHM=INPLACE", ""))
-    finally:
-        slow.close()
+    _add_indexed_columns(db, table, has_sync_columns,
+                         zip(SYNC_COLUMNS, ("INTEGER", "BIGINT")), "cc_sync", unique=True)

@@ -86,13 +86,13 @@ def _chunks(items, size=IN_CHUNK):
         yield items[i:i + size]
 
 
-class StatusReader(object):
+class StatusReader(_read_db.Reader):
     """Read-only access to the status database (settings: status service, `db_cfg` wins)."""
 
+    SERVICE = "status"
+
     def __init__(self, db_cfg=None, name="StatusReader"):
-        self._db_cfg = db_cfg
-        self._name = name
-        self._db = None
+        _read_db.Reader.__init__(self, db_cfg, name)
         self._tables = False
         self._params = None   # (channel, name) text -> [paramid, ...]
         self._by_id = None    # paramid -> (channel, name) text
@@ -100,18 +100,6 @@ class StatusReader(object):
         self._sources = {}    # (source name text, table) -> id in cc_sync_source
 
     # -- connection ---------------------------------------------------------
-    @property
-    def db(self):
-        """The ``InternalDB`` connection (opened on first use; NoSuchDatabase if missing)."""
-        if self._db is None:
-            self._db = _read_db.open_db("status", self._db_cfg, self._name)
-        return self._db
-
-    def close(self):
-        """Close the connection (a later call reopens it)."""
-        if self._db is not None:
-            self._db.close()
-
     def _q(self, sql, params=()):
         return self.db._execute(sql, params).fetchall()
 

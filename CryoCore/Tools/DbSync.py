@@ -93,7 +93,7 @@ class _Loop(object):
         self.backoff = Backoff()
         self.stopped = False
         self.last_error = u""
-        self.progress = _Progress(sys.stderr) if not follow and _isatty(sys.stderr) else None
+        self.progress = _Progress(sys.stderr) if not follow and _common.isatty(sys.stderr) else None
         self._next_publish = 0.0
 
     def run(self):
@@ -161,13 +161,6 @@ class _Loop(object):
         if final:  # store them now, so that the last round copies them
             from CryoCore.Core import _runtime
             _runtime.writer().flush(30)
-
-
-def _isatty(stream):
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 class _Progress(object):

@@ -25,9 +25,7 @@ def build_parser():
     parser = _common.make_parser("StatusExport.py", "Export status history for analysis.")
     parser.add_argument("words", nargs="*", metavar="channel:param|word",
                         help="parameters to export (default: all)")
-    parser.add_argument("--since", "-s", metavar="T",
-                        help="from T: epoch, -SECONDS, 30s/10m/2h/1d, ctime or ISO 8601 text")
-    parser.add_argument("--until", "-u", metavar="T", help="up to (not including) T")
+    _common.add_range_flags(parser)
     parser.add_argument("--format", choices=F.FORMATS,
                         help="csv (default), wide, json, parquet or netcdf; "
                         "default from the -o file name")
@@ -45,7 +43,6 @@ def build_parser():
 
 def _options(args):
     """Check the command line before touching the database; returns (format, since, until)."""
-    from CryoCore.Core._timeparse import parse_time
     fmt = args.format or F.format_for(args.output) or "csv"
     if fmt in F.FILE_FORMATS:
         if not args.output:
@@ -55,11 +52,7 @@ def _options(args):
         raise _common.ToolError("--every takes a number of seconds > 0, not %s" % args.every)
     if args.fill and args.every is None and fmt not in ("wide", "netcdf"):
         raise _common.ToolError("--fill needs --every (or --format wide or netcdf)")
-    since = parse_time(args.since) if args.since is not None else None
-    until = parse_time(args.until) if args.until is not None else None
-    if since is not None and until is not None and until <= since:
-        raise _common.ToolError("--until (%s) must be after --since (%s)" % (args.until,
-                                                                           args.since))
+    since, until = _common.time_range(args)
     return fmt, since, until
 
 

@@ -31,9 +31,7 @@ def build_parser():
     parser = _common.make_parser("StatusPlot.py", "Plot status history.")
     parser.add_argument("words", nargs="+", metavar="channel:param|word",
                         help="parameters to plot (a word: every channel:param containing it)")
-    parser.add_argument("--since", "-s", metavar="T",
-                        help="from T: epoch, -SECONDS, 30s/10m/2h/1d, ctime or ISO 8601 text")
-    parser.add_argument("--until", "-u", metavar="T", help="up to (not including) T")
+    _common.add_range_flags(parser)
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write a picture (.png or .svg); default: a chart in the terminal")
     parser.add_argument("--title", help="the picture's title")
@@ -64,7 +62,6 @@ def parse_size(text):
 
 def _options(args):
     """Check the command line before touching the database."""
-    from CryoCore.Core._timeparse import parse_time
     if args.output:
         if os.path.splitext(args.output)[1].lower() not in PICTURES:
             raise _common.ToolError("-o takes a .png or .svg file name, not %s" % args.output)
@@ -72,11 +69,7 @@ def _options(args):
     else:
         _need("plotext")
     size = parse_size(args.size) if args.size else DEFAULT_SIZE
-    since = parse_time(args.since) if args.since is not None else None
-    until = parse_time(args.until) if args.until is not None else None
-    if since is not None and until is not None and until <= since:
-        raise _common.ToolError("--until (%s) must be after --since (%s)" % (args.until,
-                                                                           args.since))
+    since, until = _common.time_range(args)
     return size, since, until
 
 

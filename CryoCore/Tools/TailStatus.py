@@ -119,29 +119,7 @@ def _where_names(args, since):
     """SQL conditions by name, shared by both tables (columns prefixed s/c/p): for
     following, where channels and parameters made after the start must match too (the
     rows read are only the new ones)."""
-    conds, params = _common.source_condition(args)
-    if since is not None:
-        conds.append("s.timestamp >= %s")
-        params.append(since)
-    if args.channel:
-        conds.append("c.name IN (%s)" % ",".join(["%s"] * len(args.channel)))
-        params.extend(_common.stored_form(c) for c in args.channel)
-    alternatives = []
-    words = [_common.stored_form(w) for w in args.filters]
-    if any(ord(c) > 127 for w in words if ":" not in w for c in w):
-        return conds, params  # LIKE folds case for ASCII only: _Match alone decides
-    for word in words:
-        if ":" in word:  # channel:name, exact; try every split (names may hold ':')
-            for i, ch in enumerate(word):
-                if ch == ":":
-                    alternatives.append("(c.name = %s AND p.name = %s)")
-                    params.extend([word[:i], word[i + 1:]])
-        else:
-            alternatives.append(_LIKE_WORD)
-            params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
-    if alternatives:
-        conds.append("(" + " OR ".join(alternatives) + ")")
-    return conds, params
+    return _where(None, None, args, since)
 
 
 _LIKE_WORD = ("(c.name LIKE %s ESCAPE '|' OR p.name LIKE %s ESCAPE '|' "
@@ -165,14 +143,18 @@ def _channel_ids(db, names):
 def _where(db, table, args, since):
     """SQL conditions and parameters for `table` (columns prefixed s/c/p).  Channels and
     channel:name are looked up in the small tables first and given as ids, so the big
-    table is read by its own indexes, never joined the wrong way round."""
+    table is read by its own indexes, never joined the wrong way round.  With `db` None:
+    by name instead (see _where_names)."""
     conds, params = _common.source_condition(args)
     if since is not None:
         conds.append("s.timestamp >= %s")
         params.append(since)
     if args.channel:
-        cond, ids = _ids_in("s.chanid", _channel_ids(db, [_common.stored_form(c)
-                                                          for c in args.channel]))
+        names = [_common.stored_form(c) for c in args.channel]
+        if db is None:
+            cond, ids = "c.name IN (%s)" % ",".join(["%s"] * len(names)), names
+        else:
+            cond, ids = _ids_in("s.chanid", _channel_ids(db, names))
         conds.append(cond)
         params.extend(ids)
     alternatives = []
@@ -181,22 +163,32 @@ def _where(db, table, args, since):
         return conds, params  # LIKE folds case for ASCII only: _Match alone decides
     for word in words:
         if ":" in word:  # channel:name, exact; try every split (names may hold ':')
-            ids = set()
-            for i, ch in enumerate(word):
-                if ch == ":":
-                    ids.update(r[0] for r in db._execute(
-                        "SELECT p.paramid FROM %s p JOIN status_channel c ON c.chanid = "
-                        "p.chanid WHERE c.name = %%s AND p.name = %%s" % _PARAMETERS[table],
-                        (word[:i], word[i + 1:])).fetchall())
-            cond, ids = _ids_in("s.paramid", sorted(ids))
-            alternatives.append(cond)
-            params.extend(ids)
+            splits = [(word[:i], word[i + 1:]) for i, ch in enumerate(word) if ch == ":"]
+            if db is None:
+                for split in splits:
+                    alternatives.append("(c.name = %s AND p.name = %s)")
+                    params.extend(split)
+            else:
+                cond, ids = _ids_in("s.paramid", _param_ids(db, table, splits))
+                alternatives.append(cond)
+                params.extend(ids)
         else:
             alternatives.append(_LIKE_WORD)
             params.extend([u"%" + _common.like_escape(word) + u"%"] * 3)
     if alternatives:
         conds.append("(" + " OR ".join(alternatives) + ")")
     return conds, params
+
+
+def _param_ids(db, table, splits):
+    """Sorted ids of `table`'s parameters named by any (channel, name) of `splits`."""
+    ids = set()
+    for channel, name in splits:
+        ids.update(r[0] for r in db._execute(
+            "SELECT p.paramid FROM %s p JOIN status_channel c ON c.chanid = "
+            "p.chanid WHERE c.name = %%s AND p.name = %%s" % _PARAMETERS[table],
+            (channel, name)).fetchall())
+    return sorted(ids)
 
 
 def _fetch(db, table, conds, params, after=None, upto=None, last=None):

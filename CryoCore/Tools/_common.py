@@ -170,7 +170,7 @@ def confirm(question, yes=False):
     (``echo y | TailLog.py --clear-all``).  Anything but y/yes is a ToolError."""
     if yes:
         return
-    if _isatty(sys.stdin):
+    if isatty(sys.stdin):
         write(u"%s [y/N] " % question, sys.stderr)
     try:
         answer = sys.stdin.readline()
@@ -180,7 +180,8 @@ def confirm(question, yes=False):
         raise ToolError("nothing deleted (answer y, or add --yes to skip the question)")
 
 
-def _isatty(stream):
+def isatty(stream):
+    """Whether `stream` is a terminal (False for a closed or replaced stream)."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -223,6 +224,23 @@ def parse_since(text, now=None):
         return _timeparse.parse_time(text, now)
     except ValueError as e:
         raise ToolError(str(e))
+
+
+def add_range_flags(parser):
+    """``--since``/``-s`` and ``--until``/``-u`` of the history tools (read by time_range)."""
+    parser.add_argument("--since", "-s", metavar="T",
+                        help="from T: epoch, -SECONDS, 30s/10m/2h/1d, ctime or ISO 8601 text")
+    parser.add_argument("--until", "-u", metavar="T", help="up to (not including) T")
+
+
+def time_range(args):
+    """``(since, until)`` epoch seconds from ``args.since``/``args.until`` (None: open);
+    ToolError for text that is no time or an --until not after --since."""
+    since = parse_since(args.since) if args.since is not None else None
+    until = parse_since(args.until) if args.until is not None else None
+    if since is not None and until is not None and until <= since:
+        raise ToolError("--until (%s) must be after --since (%s)" % (args.until, args.since))
+    return since, until
 
 
 # -- the edge ---------------------------------------------------------------

@@ -51,6 +51,14 @@ class _Pool(object):
         finally:
             self._sem.release()
 
+    def call(self, fn, empty):
+        """``fn(reader)`` with a lent reader; `empty` when the database does not exist."""
+        try:
+            with self.reader() as reader:
+                return fn(reader)
+        except NoSuchDatabase:
+            return empty
+
     def close(self):
         with self._lock:
             readers, self._free = self._free, []
@@ -87,11 +95,7 @@ class Data(object):
 
     # -- status -----------------------------------------------------------------
     def _status_call(self, fn, empty):
-        try:
-            with self._status.reader() as reader:
-                return fn(reader)
-        except NoSuchDatabase:
-            return empty
+        return self._status.call(fn, empty)
 
     def channels(self):
         """[{"channel", "parameters": [names]}] in name order."""
@@ -172,11 +176,7 @@ class Data(object):
 
     # -- logs -------------------------------------------------------------------
     def _log_call(self, fn, empty):
-        try:
-            with self._logs.reader() as reader:
-                return fn(reader)
-        except NoSuchDatabase:
-            return empty
+        return self._logs.call(fn, empty)
 
     def logs(self, since=None, level=None, logger=None, module=None, text=None, limit=200,
              after_id=None):
