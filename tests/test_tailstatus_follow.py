@@ -181,3 +181,34 @@ def test_shell_completion_through_argcomplete(backend, tmp_path):
     got = complete("TailStatus.py UnitTest:r")  # argcomplete may cut at bash's ':' break
     assert got in (["runner4", "runner5"], ["UnitTest:runner4", "UnitTest:runner5"])
     assert complete("TailStatus.py --channel O") == ["Other"]
+
+
+def test_follow_by_name_shows_only_matching_rows_also_of_a_channel_made_later(backend):
+    """-f with --channel and channel:name shows only matching new rows, of channels made after start."""
+    p = producer(backend, """
+        from CryoCore import API
+        API.get_status("Early")["x"] = 0
+        """)
+    assert p.communicate()[0] == b""
+    for args, wanted in ((["--channel", "Late"], {"[Late] a = 1", "[Late] b = 2"}),
+                         (["Late:b"], {"[Late] b = 2"})):
+        tail, lines = start_tail(backend, "-f", "-n", "0", *args)
+        try:
+            time.sleep(1.0)  # the tool is following (it prints nothing for -n 0)
+            p = producer(backend, """
+                from CryoCore import API
+                API.get_status("Early")["x"] = 5
+                late = API.get_status("Late")
+                late["a"] = 1
+                late["b"] = 2
+                API.get_status("Later")["b"] = 3
+                API.shutdown()
+                """)
+            out, err = p.communicate()
+            assert p.returncode == 0, err
+            assert lines.wait_for(lambda ls: any("[Late] b = 2" in l for l in ls), 10), lines.lines
+            time.sleep(0.5)  # one more poll: nothing else may arrive
+            shown = set(l[l.index(" ["):].strip() for l in lines.lines)
+            assert shown == wanted, (args, lines.lines)
+        finally:
+            stop(tail)
