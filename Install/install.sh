@@ -87,4 +87,6 @@ if [ "$DEMO" = 1 ]; then
     echo "== running the demo instrument (python -m CryoCore.demo)"
     "$PY" -m CryoCore.demo
 fi
-echo "== done: tools are ConfigTool.py, ConfigUI.py, TailStatus.py, TailLog.py (in $BIN)"
+echo "== done: tools are ConfigTool.py, ConfigUI.py, TailStatus.py, TailLog.py, Snapshot.py,"
+echo "   StatusExport.py, DbSync.py (in $BIN); StatusPlot.py, WebServer.py and the parquet/netCDF"
+echo "   exports need an extra: pip install \"CryoCore[plot]\" / \"CryoCore[web]\" / \"CryoCore[export]\""
