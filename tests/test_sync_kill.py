@@ -96,10 +96,11 @@ def test_ground_server_killed_and_restarted(field, private_mariadb, tmp_path):
             private_mariadb.start()
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait() == 0
+        rc = proc.wait()
         err = proc.stderr.read().decode("utf-8")
         proc.stdout.close()
         proc.stderr.close()
+        assert rc == 0, err
     assert "retrying" in err, err   # it did lose the server
     rc, out, err = sync(field, path, "--once", "--source", "srv", "--tables", "status,log")
     assert rc == 0, err

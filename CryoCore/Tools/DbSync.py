@@ -121,6 +121,10 @@ class _Loop(object):
                 if not self.follow and not is_connection_error(e):
                     raise
                 self._failed(e)
+            except (IOError, OSError, EOFError) as e:  # a socket the driver did not translate
+                if not self.follow:  # (the ground server killed mid-packet): said, retried
+                    raise
+                self._failed(e)
         if self.progress is not None:
             self.progress.clear()
         if not self.follow:
