@@ -187,7 +187,7 @@ def main(argv=None):
     _common.apply_db_flags(args)
     t = _common.parse_since(args.at) if args.at else time.time()
     window = _seconds(args.window)
-    source = _common.stored_form(args.source) if args.source is not None else None
+    source = _common.source_name(args)
     report = snapshot(_common.db_flags(args) or None, t, window, args.version, args.words,
                       source)
     if args.format == "json":

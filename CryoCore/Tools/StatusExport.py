@@ -134,7 +134,7 @@ def main(argv=None, out=None):
     reader = StatusReader(db_cfg=_common.db_flags(args))
     try:
         params = select(reader, args.words)
-        source = _common.stored_form(args.source) if args.source is not None else None
+        source = _common.source_name(args)
         reader.check_source(source)  # before a file is made
         progress = None
         data_stream = None if args.output else (out or sys.stdout)

@@ -90,7 +90,7 @@ def plan(argv):
     reader = StatusReader(db_cfg=_common.db_flags(args))
     try:
         params = reader.select([_common.stored_form(w) for w in args.words])
-        args.source = _common.stored_form(args.source) if args.source is not None else None
+        args.source = _common.source_name(args)
         start, end = _plot_data.time_range(reader, params, since, until, args.source)
     except BaseException:
         reader.close()

@@ -342,7 +342,7 @@ def _timeseries(args, since, out):
     from CryoCore.Tools import _timeseries
     until = _common.parse_since(args.until) if args.until else None
     reader = StatusReader(db_cfg=_common.db_settings(args, "status"))
-    source = _common.stored_form(args.source) if args.source is not None else None
+    source = _common.source_name(args)
     try:
         params = reader.select(args.filters) if args.filters else reader.parameters()
         reader.check_source(source)  # before a file is made

@@ -201,11 +201,17 @@ def like_escape(text):
 
 
 # -- --source (rows DbSync copied to a ground database) ---------------------------
+def source_name(args):
+    """``--source`` in the form the sync stored it (None when not given)."""
+    source = getattr(args, "source", None)
+    return stored_form(source) if source is not None else None
+
+
 def resolve_source(db, args):
     """Look up ``args.source`` in `db` once (``args.source_id``; None if no such source)."""
     if getattr(args, "source", None) is not None:
         from CryoCore.Core._sync import find_source
-        args.source_id = find_source(db, stored_form(args.source))
+        args.source_id = find_source(db, source_name(args))
 
 
 def source_condition(args, column="s.cc_source"):
